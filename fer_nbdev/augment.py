@@ -48,7 +48,7 @@ class AugConfig:
 AUG_PRESETS = {
     'paper': AugConfig(),
     'none': AugConfig(crop=False, flip_p=0., rotation=0., jitter=None, jitter_p=0., erase_p=0.),
-    'cpu': AugConfig(size=64, resize=72, rotation=10.),
+    'cpu': AugConfig(size=72, resize=81, rotation=10.),
 }
 
 # %% ../nbs/01_augment.ipynb #f462335f

@@ -4,7 +4,7 @@ Times `train_tfms` (a) in one process looping over a `FERDataset`, and (b) throu
 processes, at `--size` (the paper's 224 by default) and at the CPU preset's 64, on FER2013 Training faces
 (synthetic faces where FER2013 is not found). Writes `results/bench/augment_cpu.json` with a run card.
 
-    python scripts/bench_augment.py                 # 224 px and the 'cpu' preset (64 px)
+    python scripts/bench_augment.py                 # 224 px and the 'cpu' preset (72 px)
     python scripts/bench_augment.py --size 112 --no-cpu-preset
 """
 import argparse, os, sys, time
@@ -45,7 +45,7 @@ def bench_loader(ds, n, bs, workers, seed=0):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--size', type=int, default=224, help="input side for the paper pipeline (resize keeps the paper's 256/224 ratio)")
-    p.add_argument('--no-cpu-preset', action='store_true', help="skip the run at the 'cpu' preset (64 px)")
+    p.add_argument('--no-cpu-preset', action='store_true', help="skip the run at the 'cpu' preset (72 px)")
     p.add_argument('--n-single', type=int, default=2000, help='images timed in the single-process loop')
     p.add_argument('--n-loader', type=int, default=4000, help='images timed through the DataLoader')
     p.add_argument('--bs', type=int, default=128, help='DataLoader batch size')
