@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The test suite: notebooks and package in sync, then every notebook's inline tests (nbdev_test).
+# Prints a last line "N passed, N failed" and exits non-zero on any failure.
+cd "$(dirname "$0")/.." || exit 1
+passed=0; failed=0
+check() { if "$@"; then passed=$((passed+1)); else failed=$((failed+1)); echo "FAILED: $*"; fi; }
+
+sync_check() {  # nbdev_export must not change the committed package
+  nbdev_export || return 1
+  if [ -n "$(git status --porcelain -- fer_nbdev 2>/dev/null)" ]; then
+    git status --porcelain -- fer_nbdev; echo "notebooks and fer_nbdev/ are out of sync: run nbdev_export and commit"; return 1
+  fi
+}
+check sync_check
+for nb in nbs/*.ipynb; do
+  start=$SECONDS
+  if nbdev_test --path "$nb" --n_workers 0; then passed=$((passed+1)); echo "ok   $nb ($((SECONDS-start)) s)"
+  else failed=$((failed+1)); echo "FAIL $nb ($((SECONDS-start)) s)"; fi
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
