@@ -17,7 +17,8 @@ __all__ = ['git_commit', 'device_name', 'package_versions', 'run_card', 'save_js
 # %% ../nbs/90_runcard.ipynb #fa3d2c12
 def git_commit(path:Path|None=None)->str:
     "Commit of the repository holding `path` (this package by default), with '+dirty' for uncommitted changes."
-    path = Path(path or Path(__file__).resolve().parent if '__file__' in globals() else Path.cwd())
+    if path is None: path = Path(__file__).resolve().parent if '__file__' in globals() else Path.cwd()
+    path = Path(path)
     try:
         sha = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=path, capture_output=True, text=True, check=True).stdout.strip()
         dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'], cwd=path, capture_output=True, text=True).stdout.strip()

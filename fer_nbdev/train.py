@@ -21,12 +21,13 @@ from tqdm.auto import tqdm
 from .augment import AUG_PRESETS, AugConfig, train_tfms, eval_tfms
 from .data import CLASSES, SPLITS, FERData, FERDataset, load_fer2013, split_indices, synthetic_fer
 from .model import create_model, norm_stats
+from .engine import TensorLoader
 from .runcard import run_card, save_json
 
 # %% auto #0
 __all__ = ['PRESETS', 'TrainConfig', 'get_config', 'seed_everything', 'pick_device', 'autocast', 'make_optimizer',
            'make_scheduler', 'get_probs', 'train_one_epoch', 'save_checkpoint', 'load_checkpoint', 'eval_sets',
-           'test_metrics', 'fit', 'evaluate_run', 'fer_train']
+           'test_metrics', 'eval_loader', 'fit', 'evaluate_run', 'fer_train']
 
 # %% ../nbs/03_train.ipynb #32f3a703
 @dataclass
@@ -50,6 +51,9 @@ class TrainConfig:
     seed:int=0                       # seed of weights init, shuffling and augmentation
     tta:bool=True                    # also report horizontal-flip test-time augmentation
     device:str='auto'                # 'auto', 'cpu', 'cuda', ...
+    engine:str='reference'           # input pipeline: 'reference' (torchvision transforms + DataLoader, `01_augment`) or 'fast' (one tensor on the device, `07_engine`)
+    compile:bool=False               # `torch.compile` the model (and the fast engine's augmentation)
+    watch_test:bool=False            # also log test-folder accuracy each epoch (for time-to-accuracy; never used to select)
 
     def to_dict(self)->dict: return asdict(self)
     @classmethod
@@ -171,14 +175,23 @@ def test_metrics(probs:np.ndarray, labels:np.ndarray)->dict:
                 weighted_f1=float(f1_score(labels, pred, average='weighted', labels=range(len(CLASSES)), zero_division=0)))
 
 # %% ../nbs/03_train.ipynb #77d2cce9
-def _loaders(cfg, data, mean, std):
+def eval_loader(cfg:TrainConfig, faces, labels, aug:AugConfig, device, bs:int|None=None):
+    "Batches of the eval pipeline over `faces`, from the engine `cfg.engine` names."
+    bs = bs or cfg.bs*2
+    if cfg.engine == 'fast': return TensorLoader(faces, labels, bs, aug, train=False, device=device)
+    if cfg.engine != 'reference': raise ValueError(f"unknown engine {cfg.engine!r}; use 'reference' or 'fast'.")
+    return DataLoader(FERDataset(faces, labels, eval_tfms(aug)), bs, num_workers=cfg.num_workers, pin_memory=torch.cuda.is_available())
+
+def _loaders(cfg, data, mean, std, device):
     aug = replace(cfg.aug, mean=tuple(mean), std=tuple(std))
     idx = split_indices(data, cfg.protocol)
-    mk = lambda i, tfm: FERDataset(data.faces[i], data.labels[i], tfm)
-    dl_kw = dict(num_workers=cfg.num_workers, pin_memory=torch.cuda.is_available(), persistent_workers=cfg.num_workers > 0)
+    evals = {k: eval_loader(cfg, data.faces[i], data.labels[i], aug, device) for k, i in eval_sets(data, cfg.protocol).items()}
+    if cfg.engine == 'fast':
+        train = TensorLoader(data.faces[idx['train']], data.labels[idx['train']], cfg.bs, aug, device=device, seed=cfg.seed, compile=cfg.compile)
+        return train, train.generator, evals
     g = torch.Generator()
-    train = DataLoader(mk(idx['train'], train_tfms(aug)), cfg.bs, shuffle=True, drop_last=True, generator=g, **dl_kw)
-    evals = {k: DataLoader(mk(i, eval_tfms(aug)), cfg.bs*2, **dl_kw) for k, i in eval_sets(data, cfg.protocol).items()}
+    train = DataLoader(FERDataset(data.faces[idx['train']], data.labels[idx['train']], train_tfms(aug)), cfg.bs, shuffle=True, drop_last=True,
+                       generator=g, num_workers=cfg.num_workers, pin_memory=torch.cuda.is_available(), persistent_workers=cfg.num_workers > 0)
     return train, g, evals
 
 def _history_row(epoch, tr_loss, tr_acc, va_probs, va_labels, lr, secs):
@@ -200,10 +213,12 @@ def fit(cfg:TrainConfig,            # what to train and how
     if resume and not (out/'last.pt').exists(): raise FileNotFoundError(f"{out/'last.pt'} not found: nothing to resume. Start without --resume.")
     if not resume and (out/'last.pt').exists(): raise FileExistsError(f"{out} already holds a run. Use resume=True (--resume) to continue it, or another directory.")
     out.mkdir(parents=True, exist_ok=True)
+    card = run_card(command, device, data.digest)  # commit, versions and date as the run starts
     seed_everything(cfg.seed)
     model = create_model(cfg.arch, cfg.pretrained, len(CLASSES), weights=cfg.weights).to(device).to(memory_format=torch.channels_last)
     mean, std = norm_stats(model)
-    train_dl, gen, evals = _loaders(cfg, data, mean, std)
+    train_dl, gen, evals = _loaders(cfg, data, mean, std, device)
+    step_model = torch.compile(model) if cfg.compile else model
     opt = make_optimizer(cfg, model); sched = make_scheduler(cfg, opt, len(train_dl))
     scaler = torch.amp.GradScaler(device.type, enabled=device.type == 'cuda' and cfg.amp == 'fp16')
     history, best_acc, best_epoch, start, elapsed = [], -1., -1, 0, 0.
@@ -218,19 +233,21 @@ def fit(cfg:TrainConfig,            # what to train and how
         te = time.perf_counter()
         seed_everything(cfg.seed*1000 + epoch); gen.manual_seed(cfg.seed*1000 + epoch)
         lr = opt.param_groups[0]['lr']
-        tr_loss, tr_acc = train_one_epoch(model, train_dl, opt, sched, scaler, cfg, device, epoch, on_batch, progress)
+        tr_loss, tr_acc = train_one_epoch(step_model, train_dl, opt, sched, scaler, cfg, device, epoch, on_batch, progress)
         va_probs, va_labels = get_probs(model, evals['valid'], device, cfg)
         history.append(_history_row(epoch, tr_loss, tr_acc, va_probs, va_labels, lr, time.perf_counter() - te))
         if history[-1]['valid_acc'] > best_acc:
             best_acc, best_epoch = history[-1]['valid_acc'], epoch
             save_checkpoint(out/'best.pt', model, cfg, mean, std, epoch=epoch, valid_acc=best_acc)
-        elapsed += time.perf_counter() - te
+        elapsed += time.perf_counter() - te; history[-1]['elapsed'] = elapsed
+        if cfg.watch_test: history[-1]['test_acc'] = test_metrics(*get_probs(model, evals['test_folder'], device, cfg))['accuracy']
         save_checkpoint(out/'last.pt', model, cfg, mean, std, opt=opt.state_dict(), sched=sched.state_dict(), scaler=scaler.state_dict(),
                         epoch=epoch, history=history, best_acc=best_acc, best_epoch=best_epoch, elapsed=elapsed)
         pd.DataFrame(history).to_csv(out/'history.csv', index=False)
         if progress: print(f"epoch {epoch+1}: " + ', '.join(f"{k} {v:.4f}" for k, v in history[-1].items() if k not in ('epoch',)), flush=True)
     evaluate_run(out, data, device, progress)
-    save_json(run_card(command, device, data.digest, wall_s=time.perf_counter() - t0, resumed=resume, train_s=elapsed, epochs_run=len(history), best_epoch=best_epoch+1, stopped_early=len(history) < cfg.epochs), out/'run_card.json')
+    save_json(card | dict(wall_s=time.perf_counter() - t0, resumed=resume, train_s=elapsed, epochs_run=len(history), best_epoch=best_epoch+1,
+                          stopped_early=len(history) < cfg.epochs), out/'run_card.json')
     return out
 
 # %% ../nbs/03_train.ipynb #61d3c5af
@@ -242,7 +259,7 @@ def evaluate_run(out:Path, data:FERData, device=None, progress:bool=False)->dict
     sets = eval_sets(data, cfg.protocol); metrics, rows = {}, []
     all_test = sets['test_folder']
     for name, idx in [('valid', sets['valid']), ('test_folder', all_test)]:
-        dl = DataLoader(FERDataset(data.faces[idx], data.labels[idx], eval_tfms(aug)), cfg.bs*2, num_workers=cfg.num_workers)
+        dl = eval_loader(cfg, data.faces[idx], data.labels[idx], aug, device)
         for tta in ([False, True] if cfg.tta else [False]):
             probs, labels = get_probs(model, dl, device, cfg, tta=tta, progress=progress)
             rows.append(pd.DataFrame(probs, columns=[f"p_{c}" for c in CLASSES]).assign(
@@ -273,11 +290,15 @@ def fer_train(preset:str='cpu',          # preset: paper, cpu or tiny
               protocol:str=None,         # override: standard or paper
               weights:str=None,          # ImageNet weights file for efficientnet_b0
               device:str=None,           # override: auto, cpu, cuda
+              engine:str=None,           # override: reference (torchvision + DataLoader) or fast (tensors on the device)
+              compile:store_true=False,  # torch.compile the model and the fast engine's augmentation
+              watch_test:store_true=False,# also log test-folder accuracy each epoch (time-to-accuracy)
               resume:store_true=False,   # continue the run in --out from its last.pt
               synthetic:store_true=False,# use tiny generated data instead of FER2013 (smoke test)
              ):
     "Train a FER2013 expression classifier and write its run directory."
-    ov = dict(epochs=epochs, img_size=img_size, arch=arch, bs=batch_size, lr=lr, seed=seed, protocol=protocol, weights=weights, device=device)
+    ov = dict(epochs=epochs, img_size=img_size, arch=arch, bs=batch_size, lr=lr, seed=seed, protocol=protocol, weights=weights, device=device,
+              engine=engine, compile=compile or None, watch_test=watch_test or None)
     cfg = get_config(preset, **{k: v for k, v in ov.items() if v is not None})
     d = synthetic_fer(16) if synthetic else load_fer2013(data)
     print(f"training {cfg.arch} ({'ImageNet' if cfg.pretrained else 'scratch'}) at {cfg.aug.size}px on {len(d):,} faces -> {out}", flush=True)

@@ -5,10 +5,10 @@ cd "$(dirname "$0")/.." || exit 1
 passed=0; failed=0
 check() { if "$@"; then passed=$((passed+1)); else failed=$((failed+1)); echo "FAILED: $*"; fi; }
 
-sync_check() {  # nbdev_export must not change the committed package
-  nbdev_export || return 1
-  if [ -n "$(git status --porcelain -- fer_nbdev 2>/dev/null)" ]; then
-    git status --porcelain -- fer_nbdev; echo "notebooks and fer_nbdev/ are out of sync: run nbdev_export and commit"; return 1
+sync_check() {  # nbdev_export and nbdev_clean must not change what is committed
+  nbdev_export && nbdev_clean || return 1
+  if [ -n "$(git status --porcelain -- fer_nbdev nbs 2>/dev/null)" ]; then
+    git status --porcelain -- fer_nbdev nbs; echo "notebooks and fer_nbdev/ are out of sync or uncleaned: run nbdev_export and nbdev_clean, then commit"; return 1
   fi
 }
 check sync_check
