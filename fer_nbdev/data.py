@@ -18,10 +18,11 @@ from torchvision import tv_tensors
 from tqdm.auto import tqdm
 
 # %% auto #0
-__all__ = ['CLASSES', 'CSV_CLASSES', 'SPLITS', 'FACE_SIZE', 'CSV_TO_LABEL', 'DEFAULT_LOCATIONS', 'PROTOCOLS',
+__all__ = ['CLASSES', 'CSV_CLASSES', 'SPLITS', 'FACE_SIZE', 'CSV_TO_LABEL', 'DEFAULT_LOCATIONS', 'PROTOCOLS', 'CLASS_ALIASES',
            'PAPER_TABLE3_SUPPORT', 'FERData', 'synthetic_fer', 'save_folder', 'save_csv', 'decode_face', 'parse_entry',
            'read_folder', 'read_csv', 'find_fer2013', 'source_digest', 'cache_dir', 'load_fer2013', 'split_indices',
-           'FERDataset', 'fer_datasets', 'fer_dataloaders', 'plot_class_distribution', 'show_faces']
+           'FERDataset', 'fer_datasets', 'fer_dataloaders', 'to_face', 'folder_classes', 'read_face_folder',
+           'plot_class_distribution', 'show_faces']
 
 # %% ../nbs/00_data.ipynb #9bb460c2
 CLASSES = ('angry', 'disgust', 'fear', 'happy', 'neutral', 'sad', 'surprise')  # the library's class order
@@ -52,8 +53,9 @@ class FERData:
 
     def counts(self)->pd.DataFrame:
         "Faces per class (rows) and split (columns), with totals."
+        splits = list(SPLITS) + sorted(set(self.split) - set(SPLITS))  # FER2013's splits, then any other (e.g. 'external')
         df = pd.crosstab(pd.Categorical(np.array(CLASSES)[self.labels], CLASSES),
-                         pd.Categorical(self.split, SPLITS), dropna=False)
+                         pd.Categorical(self.split, splits), dropna=False)
         df.index.name, df.columns.name = 'class', 'split'
         df['total'] = df.sum(axis=1)
         df.loc['total'] = df.sum()
@@ -281,6 +283,61 @@ def fer_dataloaders(data:FERData, protocol:str='standard', train_tfm=None, eval_
     g = torch.Generator().manual_seed(seed)
     return {k: DataLoader(d, bs, shuffle=k == 'train', drop_last=False, num_workers=num_workers, generator=g if k == 'train' else None,
                           persistent_workers=num_workers > 0) for k, d in ds.items()}
+
+# %% ../nbs/00_data.ipynb #8637bafe
+CLASS_ALIASES = {**{c: c for c in CLASSES},
+                 'anger': 'angry', 'an': 'angry', 'disgusted': 'disgust', 'di': 'disgust',
+                 'fearful': 'fear', 'afraid': 'fear', 'scared': 'fear', 'fe': 'fear',
+                 'happiness': 'happy', 'joy': 'happy', 'ha': 'happy', 'neutrality': 'neutral', 'calm': 'neutral', 'ne': 'neutral',
+                 'sadness': 'sad', 'sa': 'sad', 'surprised': 'surprise', 'su': 'surprise'}  # folder name (lower case) -> class
+
+def to_face(im:Image.Image,      # any PIL image: colour, grey, any size
+            size:int=FACE_SIZE,  # side of the output
+           )->np.ndarray:        # size×size uint8 grey
+    "An image as a FER2013-style face: grey, centre square, resized to 48×48."
+    im = im if im.mode == 'L' else im.convert('L')
+    w, h = im.size; s = min(w, h); l, t = (w - s)//2, (h - s)//2
+    if (w, h) != (s, s): im = im.crop((l, t, l + s, t + s))
+    if s != size: im = im.resize((size, size), Image.Resampling.BOX if s > size else Image.Resampling.BILINEAR)
+    return np.asarray(im, dtype=np.uint8)
+
+def _class_folders(path:Path)->list:
+    "(folder name, class or None, image files) of every class folder of `path`."
+    path = Path(path)
+    if not path.is_dir(): raise FileNotFoundError(f"{path}: no such folder. Expected a face dataset with one folder per class (e.g. CK+48: anger/ disgust/ fear/ ...).")
+    is_img = lambda f: f.is_file() and f.suffix.lower() in _IMG_EXT and not f.name.startswith('.')
+    return [(d.name, CLASS_ALIASES.get(d.name.strip().lower()), [f for f in sorted(d.rglob('*')) if is_img(f)])
+            for d in sorted(path.iterdir()) if d.is_dir() and not d.name.startswith('.')]
+
+def folder_classes(path:Path)->pd.DataFrame:
+    "The class folders of a folder-per-class dataset: folder, the class it stands for (None: unknown) and its images."
+    df = pd.DataFrame([dict(folder=f, cls=c, images=len(fs)) for f, c, fs in _class_folders(path)], columns=['folder', 'cls', 'images'])
+    df['cls'] = df.cls.astype(object).where(df.cls.notna(), None)  # None, not NaN, for an unknown class
+    return df
+
+def read_face_folder(path:Path,             # a folder with one subfolder of face images per class
+                     split:str='external',   # the split name every face gets
+                     progress:bool=True,     # show a progress bar while decoding
+                    )->FERData:
+    "Read a folder-per-class face dataset (CK+48, JAFFE, ...) as 48×48 grey FER2013-style faces."
+    path = Path(path); folders = [(f, c, fs) for f, c, fs in _class_folders(path) if fs]
+    if not folders: raise ValueError(f"{path}: no class folders with images found. Expected one folder per class holding the face images "
+                                     "(e.g. CK+48: anger/ contempt/ disgust/ fear/ happy/ sadness/ surprise/).")
+    unknown = [(f, len(fs)) for f, c, fs in folders if c is None]
+    if len(unknown) == len(folders):
+        raise ValueError(f"{path}: none of its class folders ({', '.join(f for f, _ in unknown)}) is a class the model knows. "
+                         f"Known: {', '.join(CLASSES)}, or an alias ({', '.join(k for k in CLASS_ALIASES if k not in CLASSES)}).")
+    if unknown: warnings.warn(f"{path}: skipped {sum(n for _, n in unknown)} images of classes the model does not know: "
+                              + ', '.join(f"{f}/ ({n} images)" for f, n in unknown))
+    faces, labels, ids = [], [], []
+    files = [(c, f) for _, c, fs in folders if c is not None for f in fs]
+    for c, f in tqdm(files, desc=f"reading {path.name}", disable=not progress, leave=False):
+        try:
+            with Image.open(f) as im: faces.append(to_face(im))
+        except (UnidentifiedImageError, OSError, ValueError) as e:
+            raise ValueError(f"{f}: cannot decode this image ({e}). Remove it or replace it.") from None
+        labels.append(CLASSES.index(c)); ids.append(str(f.relative_to(path)))
+    return FERData(np.stack(faces), np.array(labels, dtype=np.int64), np.full(len(faces), split), np.array(ids), digest=source_digest(path))
 
 # %% ../nbs/00_data.ipynb #3377a89e
 PAPER_TABLE3_SUPPORT = {'angry': 958, 'disgust': 111, 'fear': 1024, 'happy': 1774, 'neutral': 1233, 'sad': 1247, 'surprise': 831}  # paper, Table III

@@ -260,6 +260,8 @@ class TensorLoader:
                  channels_last:bool=True,       # channels_last batches
                  dtype:torch.dtype=torch.float32, # batch dtype
                  compile:bool=False,            # `torch.compile` the train augmentation
+                 sampler=None,                  # indices of an epoch, e.g. this process's `DistributedSampler` shard; overrides `shuffle`
+                 weights=None,                  # optional N per-face sampling weights: draw faces with replacement, as `WeightedRandomSampler`
                 ):
         self.device = torch.device(device)
         self.faces = torch.as_tensor(np.ascontiguousarray(faces), dtype=torch.uint8).to(self.device)
@@ -268,17 +270,24 @@ class TensorLoader:
         self.bs, self.cfg, self.train, self.seed = bs, cfg, train, seed
         self.shuffle = train if shuffle is None else shuffle
         self.drop_last = train if drop_last is None else drop_last
+        self.sampler = sampler
+        self.weights = None if weights is None else torch.as_tensor(weights, dtype=torch.float64)
+        if self.weights is not None and len(self.weights) != len(self.labels): raise ValueError(f"{len(self.weights)} sampling weights for {len(self.labels)} faces.")
         self.generator = torch.Generator().manual_seed(seed)
         self.tfm = GPUAugment(cfg, channels_last, dtype, compile) if train else partial(eval_batch, cfg=cfg, channels_last=channels_last, dtype=dtype)
 
-    def __len__(self): return len(self.faces)//self.bs if self.drop_last else math.ceil(len(self.faces)/self.bs)
+    def __len__(self):
+        n = len(self.faces) if self.sampler is None else len(self.sampler)
+        return n//self.bs if self.drop_last else math.ceil(n/self.bs)
     def set_epoch(self, epoch:int):
         "Reseed `generator` for `epoch` as the trainer does."
         self.generator.manual_seed(self.seed*1000 + epoch)
 
     def __iter__(self):
         n = len(self.faces)
-        order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
+        if self.weights is not None: order = torch.multinomial(self.weights, n, replacement=True, generator=self.generator)
+        else: order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
+        if self.sampler is not None: order = torch.as_tensor(list(self.sampler), dtype=torch.int64)  # this process's shard
         on_device = order.to(self.device)
         for b in range(len(self)):
             sl = slice(b*self.bs, (b+1)*self.bs)

@@ -11,18 +11,22 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from fastcore.script import call_parse, store_true
-from sklearn.metrics import classification_report, confusion_matrix
+import torch
+from fastcore.script import Param
+from sklearn.metrics import classification_report, confusion_matrix, f1_score
 from torch.utils.data import DataLoader
+from torchvision import tv_tensors
+from torchvision.transforms import v2
 
-from .augment import eval_tfms
-from .data import CLASSES, PAPER_TABLE3_SUPPORT, FERData, FERDataset, load_fer2013, synthetic_fer
-from .train import PRESETS, eval_sets, get_probs, load_checkpoint, pick_device, test_metrics
+from .augment import AugConfig, eval_tfms
+from .data import CLASSES, PAPER_TABLE3_SUPPORT, FERData, FERDataset, folder_classes, load_fer2013, read_face_folder, synthetic_fer
+from .train import PRESETS, autocast, eval_sets, get_probs, load_checkpoint, pick_device, test_metrics
 from .runcard import run_card, save_json, card_markdown
 
 # %% auto #0
-__all__ = ['RUN_FILES', 'EVAL_SETS', 'PAPER_RESULTS', 'load_run', 'select', 'classification_table', 'plot_confusion',
+__all__ = ['RUN_FILES', 'EVAL_SETS', 'PAPER_RESULTS', 'TTA_MODES', 'load_run', 'select', 'classification_table', 'plot_confusion',
            'most_confused', 'summarize', 'plot_history', 'paper_comparison', 'paper_table3', 'recipe_comparison',
-           'evaluate_checkpoint', 'fer_evaluate']
+           'tta_tfms', 'tta_probs', 'ensemble_probs', 'evaluate_checkpoint', 'evaluate_folder', 'fer_evaluate']
 
 # %% ../nbs/04_evaluate.ipynb #6ac8b9b0
 RUN_FILES = dict(config='config.json', history='history.csv', metrics='metrics.json', predictions='predictions.csv', card='run_card.json')
@@ -186,6 +190,49 @@ def recipe_comparison(config:dict, # a run's `config.json`
     df['same'] = df.paper == df.run
     return df
 
+# %% ../nbs/04_evaluate.ipynb #e60b1803
+TTA_MODES = ('none', 'flip', 'tencrop')
+
+def _tta_mode(tta)->str:
+    "`tta` as one of `TTA_MODES` (True means 'flip', False 'none', as before the modes existed)."
+    mode = {True: 'flip', False: 'none', None: 'none'}.get(tta, tta) if isinstance(tta, (bool, type(None))) else tta
+    if mode not in TTA_MODES: raise ValueError(f"unknown test-time augmentation {tta!r}; choose one of {', '.join(TTA_MODES)}.")
+    return mode
+
+def _stack(views)->torch.Tensor: return torch.stack([v.as_subclass(torch.Tensor) for v in views])
+
+def tta_tfms(aug:AugConfig,    # the checkpoint's `size`, `resize`, `mean` and `std`
+             tta:str='none',   # 'none', 'flip' or 'tencrop'
+            ):                 # grey 1×H×W uint8 image -> V×3×size×size float32 views
+    "The views of one face that test-time augmentation averages over."
+    mode = _tta_mode(tta)
+    if mode == 'tencrop':
+        return v2.Compose([eval_tfms(replace(aug, size=max(aug.resize, aug.size))), v2.TenCrop(aug.size), _stack])
+    base = eval_tfms(aug)
+    return v2.Compose([base, (lambda x: _stack([x, x.flip(-1)])) if mode == 'flip' else (lambda x: _stack([x]))])
+
+@torch.no_grad()
+def tta_probs(model:torch.nn.Module, # a classifier in eval mode (`load_checkpoint`)
+              faces:np.ndarray,      # N×48×48 uint8 faces
+              labels:np.ndarray,     # N labels
+              aug:AugConfig,         # the checkpoint's eval pipeline, with its mean/std
+              tta:str='none',        # 'none', 'flip' or 'tencrop'
+              bs:int=256,            # network images per batch (views included)
+              device=None,           # default: the model's device
+              cfg=None,              # the checkpoint's `TrainConfig`, for its autocast on CUDA
+             )->tuple:               # probabilities (N×C numpy, averaged over the views), labels (N,)
+    "Softmax probabilities of every face, averaged over its test-time views."
+    device = device or next(model.parameters()).device
+    tfm = tta_tfms(aug, tta); n_views = len(tfm(tv_tensors.Image(torch.zeros(1, 48, 48, dtype=torch.uint8))))
+    dl = DataLoader(FERDataset(faces, labels, tfm), max(1, bs // n_views))
+    model.eval(); out, ys = [], []
+    for x, y in dl:
+        b = len(x); x = x.flatten(0, 1).to(device).contiguous(memory_format=torch.channels_last)
+        with (autocast(cfg, device) if cfg else torch.autocast(device.type, enabled=False)):
+            p = model(x).float().softmax(1)
+        out.append(p.view(b, n_views, -1).mean(1).cpu()); ys.append(y)
+    return torch.cat(out).numpy(), torch.cat(ys).numpy()
+
 # %% ../nbs/04_evaluate.ipynb #505a6672
 def _split_indices(data:FERData, split:str, protocol:str)->np.ndarray:
     if split not in EVAL_SETS: raise ValueError(f"unknown split {split!r}; choose one of {', '.join(EVAL_SETS)}.")
@@ -193,56 +240,115 @@ def _split_indices(data:FERData, split:str, protocol:str)->np.ndarray:
     if not len(sets[split]): raise ValueError(f"the data has no {split} faces.")
     return sets[split]
 
-def _evaluate(checkpoint, data, split, tta, bs, device):
-    device = pick_device(device)
-    model, cfg, ck = load_checkpoint(checkpoint, device)
-    idx = _split_indices(data, split, cfg.protocol)
-    tfm = eval_tfms(replace(cfg.aug, mean=tuple(ck['mean']), std=tuple(ck['std'])))
-    probs, labels = get_probs(model, DataLoader(FERDataset(data.faces[idx], data.labels[idx], tfm), bs), device, cfg, tta=tta)
-    meta = dict(checkpoint=str(checkpoint), epoch=int(ck['epoch']) + 1, arch=cfg.arch, protocol=cfg.protocol, split=split, tta=tta)
-    return meta | summarize(labels, probs), labels, probs
+def _checkpoints(checkpoint)->list:
+    cks = [checkpoint] if isinstance(checkpoint, (str, Path)) else list(checkpoint or [])
+    if not cks: raise ValueError("no checkpoint given: pass a best.pt, or several for an ensemble.")
+    return cks
 
-def evaluate_checkpoint(checkpoint:str|Path,      # best.pt or last.pt of a run
+def ensemble_probs(checkpoints:list,         # checkpoints (best.pt, model.pt) whose probabilities are averaged
+                   data:FERData,             # the faces
+                   split:str|None='PrivateTest', # one of `EVAL_SETS`; None: every face of `data` (an external dataset)
+                   tta:str='none',           # 'none', 'flip' or 'tencrop', for every member
+                   bs:int=256,               # network images per batch
+                   device:str='auto',        # 'auto', 'cpu', 'cuda'
+                  )->tuple:                  # probabilities (N×C, the members' mean), labels, and one dict per member
+    "Average the class probabilities of several checkpoints, each with its own input size and normalisation."
+    device, mode, out, members, idx0 = pick_device(device), _tta_mode(tta), [], [], None
+    for path in _checkpoints(checkpoints):
+        model, cfg, ck = load_checkpoint(path, device)
+        idx = np.arange(len(data)) if split is None else _split_indices(data, split, cfg.protocol)
+        if idx0 is not None and not np.array_equal(idx, idx0):
+            raise ValueError(f"{path} selects other {split} faces than {members[0]['checkpoint']} (protocol {cfg.protocol!r}): "
+                             "the members of an ensemble must be evaluated on the same faces.")
+        idx0 = idx
+        aug = replace(cfg.aug, mean=tuple(ck['mean']), std=tuple(ck['std']))
+        probs, labels = tta_probs(model, data.faces[idx], data.labels[idx], aug, mode, bs, device, cfg)
+        out.append(probs)
+        members.append(dict(checkpoint=str(path), epoch=int(ck['epoch']) + 1 if 'epoch' in ck else None, arch=cfg.arch,
+                            pretrained=cfg.pretrained, size=cfg.aug.size, seed=cfg.seed, protocol=cfg.protocol))
+    return np.mean(out, 0), labels, members
+
+def _evaluate(checkpoint, data, split, tta, bs, device):
+    probs, labels, members = ensemble_probs(checkpoint, data, split, tta, bs, device)
+    meta = (members[0] if len(members) == 1 else dict(checkpoint=[m['checkpoint'] for m in members], ensemble=members))
+    return meta | dict(split=split or data.split[0], tta=_tta_mode(tta)) | summarize(labels, probs), labels, probs
+
+def evaluate_checkpoint(checkpoint:str|Path|list, # best.pt or last.pt of a run; a list of them: their ensemble
                         data:FERData,             # the faces (`load_fer2013()`)
                         split:str='PrivateTest',  # PrivateTest, PublicTest, test_folder (both) or valid (the checkpoint's protocol)
-                        tta:bool=False,           # average with the horizontally flipped faces
+                        tta:str|bool='none',      # test-time augmentation: 'none', 'flip' (or True) or 'tencrop'
                         bs:int=256,               # batch size
                         device:str='auto',        # 'auto', 'cpu', 'cuda'
                        )->dict:
-    "Predict one split with a checkpoint: accuracy, F1, classification report, confusion matrix, most confused pairs."
+    "Predict one split with a checkpoint or an ensemble: accuracy, F1, classification report, confusion matrix, most confused pairs."
     return _evaluate(checkpoint, data, split, tta, bs, device)[0]
 
+# %% ../nbs/04_evaluate.ipynb #caca4d2b
+def evaluate_folder(folder:str|Path,     # a folder with one subfolder of face images per class (CK+48, JAFFE, ...)
+                    checkpoint=None,     # best.pt / model.pt, or a list of them (ensemble); None: the shipped model
+                    tta:str='none',      # 'none', 'flip' or 'tencrop'
+                    bs:int=256,          # network images per batch
+                    device:str='auto',   # 'auto', 'cpu', 'cuda'
+                   )->tuple:             # summary dict, labels, probabilities
+    "Cross-dataset evaluation: accuracy, F1, report and confusion matrix of a model on another face dataset."
+    if checkpoint is None:
+        from fer_nbdev.infer import MODEL_DIR
+        checkpoint = MODEL_DIR/'model.pt'
+    found = folder_classes(folder)
+    data = read_face_folder(folder, progress=False)
+    res, labels, probs = _evaluate(checkpoint, data, None, tta, bs, device)
+    present = np.unique(labels)
+    return dict(folder=str(folder), data_sha256=data.digest) | res | dict(
+        macro_f1_present=float(f1_score(labels, probs.argmax(1), labels=present, average='macro', zero_division=0)),
+        classes_present=[CLASSES[i] for i in present],
+        skipped={r.folder: int(r.images) for r in found.itertuples() if pd.isna(r.cls) and r.images}), labels, probs
+
 # %% ../nbs/04_evaluate.ipynb #72ad9fd2
+_TAG = dict(none='', flip='_tta', tencrop='_tencrop')  # file-name suffix of each TTA mode (flip keeps the runs' '_tta')
+
 @call_parse
-def fer_evaluate(checkpoint:str=None,     # best.pt or last.pt to run over the faces
+def fer_evaluate(checkpoint:Param("best.pt or last.pt to run over the faces; several: their ensemble (mean probabilities)", str, nargs='+')=None,
                  run:str=None,            # or: a run directory (runs/<name>, results/<name>) to render from its predictions.csv
+                 folder:str=None,         # or: a folder-per-class face dataset (CK+48, JAFFE, ...): cross-dataset evaluation of --checkpoint or the shipped model
                  split:str='PrivateTest', # PrivateTest, PublicTest, test_folder (both) or valid
                  data:str=None,           # FER2013 .zip, folder or fer2013.csv for --checkpoint (default: $FER2013_PATH or ../shared/data/fer2013.zip)
                  out:str=None,            # folder for metrics_<split>.json and the figures
-                 tta:store_true=False,    # flip test-time augmentation
+                 tta:str='none',          # test-time augmentation: none, flip or tencrop (tencrop needs a model)
                  synthetic:store_true=False, # use tiny generated data instead of FER2013 (smoke test)
                  bs:int=256,              # batch size
                  device:str='auto',       # auto, cpu, cuda
                 ):
-    "Evaluate a checkpoint, or render a run directory: metrics JSON, confusion matrices and training curves."
+    "Evaluate a checkpoint, an ensemble or the shipped model (on FER2013 or another face dataset), or render a run directory."
     import matplotlib.pyplot as plt
-    if (checkpoint is None) == (run is None): raise ValueError("pass either --checkpoint (run the model over the faces) or --run (read a run directory's predictions.csv).")
+    if folder is None and (checkpoint is None) == (run is None):
+        raise ValueError("pass either --checkpoint (run the model over the faces), --run (read a run directory's predictions.csv) or --folder (another face dataset).")
+    if folder is not None and run is not None: raise ValueError("--folder evaluates a model (--checkpoint, or the shipped one), not a run directory's predictions.")
     if out is None: raise ValueError("pass --out DIR: the folder to write metrics and figures to.")
-    t0, out = time.perf_counter(), Path(out)
-    if checkpoint is not None:
+    t0, out, mode = time.perf_counter(), Path(out), _tta_mode(tta)
+    cks = [checkpoint] if isinstance(checkpoint, (str, Path)) else checkpoint
+    run_dir = Path(cks[0]).parent if cks and len(cks) == 1 else None
+    if folder is not None:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')  # the skipped classes are reported in the metrics and below
+            res, labels, probs = evaluate_folder(folder, cks, mode, bs, device)
+        split, digest, dev, run_dir = 'external', res.get('data_sha256', ''), pick_device(device), None
+        if res['skipped']: print(f"skipped classes the model does not know: {res['skipped']}", flush=True)
+    elif checkpoint is not None:
         d = synthetic_fer(16) if synthetic else load_fer2013(data)
-        res, labels, probs = _evaluate(checkpoint, d, split, tta, bs, device)
-        run_dir, digest, dev = Path(checkpoint).parent, d.digest, pick_device(device)
+        res, labels, probs = _evaluate(cks, d, split, mode, bs, device)
+        digest, dev = d.digest, pick_device(device)
     else:
+        if mode == 'tencrop': raise ValueError("--tta tencrop needs the model: pass --checkpoint; a run directory holds only plain and flip predictions.")
         r = load_run(run)
-        labels, probs = select(r['predictions'], split, tta)
-        res = dict(run=str(run), source='predictions.csv', split=split, tta=tta) | summarize(labels, probs)
+        labels, probs = select(r['predictions'], split, mode == 'flip')
+        res = dict(run=str(run), source='predictions.csv', split=split, tta=mode) | summarize(labels, probs)
         run_dir, digest, dev = Path(run), r['card'].get('data_sha256', ''), 'cpu'
-    tag = split + ('_tta' if tta else '')
+    tag = split + _TAG[mode] + (f'_ensemble{len(cks)}' if cks and len(cks) > 1 else '')
     res['card'] = run_card(' '.join(['fer_evaluate'] + sys.argv[1:]), dev, digest, wall_s=time.perf_counter() - t0)
     save_json(res, out/f'metrics_{tag}.json')
-    title = f"{split}{' + flip TTA' if tta else ''}: {res['n']:,} faces, accuracy {res['accuracy']:.2%}, macro F1 {res['macro_f1']:.2%}"
+    what = f"{folder} (external)" if folder else split
+    title = f"{what}{'' if mode == 'none' else ' + ' + mode + ' TTA'}: {res['n']:,} faces, accuracy {res['accuracy']:.2%}, macro F1 {res['macro_f1']:.2%}"
     figs = {f'confusion_{tag}.png': plot_confusion(labels, probs.argmax(1), title)}
-    if (run_dir/'history.csv').exists(): figs['curves.png'] = plot_history(pd.read_csv(run_dir/'history.csv'), title=f'training curves of {run_dir.name}')
+    if run_dir is not None and (run_dir/'history.csv').exists(): figs['curves.png'] = plot_history(pd.read_csv(run_dir/'history.csv'), title=f'training curves of {run_dir.name}')
     for name, fig in figs.items(): fig.savefig(out/name, dpi=110, bbox_inches='tight'); plt.close(fig)
     print(f"{tag}: {res['n']:,} faces, accuracy {res['accuracy']:.4f}, macro F1 {res['macro_f1']:.4f} -> {out}", flush=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['git_commit', 'device_name', 'package_versions', 'run_card', 'save_json', 'card_markdown']
+__all__ = ['git_commit', 'device_name', 'package_versions', 'run_card', 'save_json', 'card_markdown', 'table_markdown']
 
 # %% ../nbs/90_runcard.ipynb #fa3d2c12
 def git_commit(path:Path|None=None)->str:
@@ -72,3 +72,10 @@ def card_markdown(card:dict)->str:
     return (f"**Run card** · command `{card.get('command')}` · commit `{str(card.get('commit'))[:12]}` · {card.get('date')}\n"
             f"· device: {card.get('device')} · wall time {wall} · data sha256 `{str(card.get('data_sha256'))[:16]}`"
             f" · torch {p.get('torch')}, torchvision {p.get('torchvision')}, timm {p.get('timm')}")
+
+# %% ../nbs/90_runcard.ipynb #c3e5a7b9
+def table_markdown(df)->str:
+    "A pandas DataFrame as a markdown table (no `tabulate` needed), for notebooks and the README."
+    cols = [str(c) for c in df.columns]
+    cell = lambda v: '' if v is None or (isinstance(v, float) and v != v) else str(v)
+    return '\n'.join(['| ' + ' | '.join(cols) + ' |', '|' + '---|'*len(cols)] + ['| ' + ' | '.join(cell(v) for v in row) + ' |' for row in df.itertuples(index=False)])

@@ -15,7 +15,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from fastcore.script import call_parse, Param, store_true
 from sklearn.metrics import accuracy_score, f1_score
-from torch.utils.data import DataLoader
+from sklearn.utils.class_weight import compute_class_weight
+from torch.utils.data import DataLoader, DistributedSampler, WeightedRandomSampler
 from tqdm.auto import tqdm
 
 from .augment import AUG_PRESETS, AugConfig, train_tfms, eval_tfms
@@ -23,10 +24,12 @@ from .data import CLASSES, SPLITS, FERData, FERDataset, load_fer2013, split_indi
 from .model import create_model, norm_stats
 from .engine import TensorLoader
 from .runcard import run_card, save_json
+from .distributed import init_distributed, world, is_main, shard_sampler, rank_seed, wrap_ddp, all_mean, from_main, barrier, main_first, cleanup_distributed
 
 # %% auto #0
-__all__ = ['PRESETS', 'TrainConfig', 'get_config', 'seed_everything', 'pick_device', 'autocast', 'make_optimizer',
-           'make_scheduler', 'get_probs', 'train_one_epoch', 'save_checkpoint', 'load_checkpoint', 'eval_sets',
+__all__ = ['PRESETS', 'LOSSES', 'SAMPLERS', 'TrainConfig', 'get_config', 'seed_everything', 'pick_device', 'autocast',
+           'make_optimizer', 'make_scheduler', 'get_probs', 'train_one_epoch', 'balanced_class_weights', 'focal_loss',
+           'make_loss', 'loader_labels', 'sampling_weights', 'save_checkpoint', 'load_checkpoint', 'eval_sets',
            'test_metrics', 'eval_loader', 'fit', 'evaluate_run', 'fer_train']
 
 # %% ../nbs/03_train.ipynb #32f3a703
@@ -43,6 +46,10 @@ class TrainConfig:
     lr:float=1e-3                    # AdamW learning rate (peak lr for 'onecycle')
     wd:float=1e-4                    # AdamW weight decay
     label_smoothing:float=0.1        # cross-entropy label smoothing
+    loss:str='ce'                    # 'ce' (cross-entropy, with `label_smoothing`) or 'focal' (softmax focal loss, no smoothing)
+    focal_gamma:float=2.0            # focal loss: (1-p)^γ down-weights faces the model already gets right (γ=0 is cross-entropy)
+    class_weights:str|None=None      # None, or 'balanced': weight the loss by inverse class frequency of the training labels
+    sampler:str='shuffle'            # 'shuffle' (every face once per epoch) or 'balanced' (draw with replacement, classes equally often)
     sched:str='cosine'               # 'cosine' (CosineAnnealingLR over epochs, stepped per epoch) or 'onecycle' (per batch)
     pct_start:float=0.25             # warm-up fraction for 'onecycle'
     patience:int=10                  # early stopping: epochs without a better validation accuracy
@@ -125,7 +132,7 @@ def get_probs(model:nn.Module, dl:DataLoader, device=None, cfg:TrainConfig|None=
 # %% ../nbs/03_train.ipynb #c87db16a
 def train_one_epoch(model, dl, opt, sched, scaler, cfg:TrainConfig, device, epoch:int=0, on_batch=None, progress:bool=True):
     "One pass over `dl`: mean loss and accuracy. Stops with an error on a non-finite loss."
-    model.train(); crit = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
+    model.train(); crit = make_loss(cfg, loader_labels(dl) if cfg.class_weights else None, device)
     tot_loss, correct, n = 0., 0, 0
     bar = tqdm(dl, desc=f'epoch {epoch+1}/{cfg.epochs}', leave=False, disable=not progress)
     for i, (x, y) in enumerate(bar):
@@ -143,6 +150,52 @@ def train_one_epoch(model, dl, opt, sched, scaler, cfg:TrainConfig, device, epoc
         if on_batch: on_batch(epoch, i, model)
     if cfg.sched == 'cosine': sched.step()
     return tot_loss/n, correct/n
+
+# %% ../nbs/03_train.ipynb #03a47c71
+LOSSES, SAMPLERS = ('ce', 'focal'), ('shuffle', 'balanced')
+
+def balanced_class_weights(labels:np.ndarray, # training labels, indices into `CLASSES`
+                          )->np.ndarray:      # one weight per class of `CLASSES`: n/(k·count), 0 for absent classes
+    "scikit-learn's 'balanced' class weights of `labels`, over all seven classes."
+    labels = np.asarray(labels); present = np.unique(labels)
+    w = np.zeros(len(CLASSES)); w[present] = compute_class_weight('balanced', classes=present, y=labels)
+    return w
+
+def focal_loss(logits:torch.Tensor,   # N×C scores
+               targets:torch.Tensor,  # N class indices
+               gamma:float=2.,        # focusing parameter γ; 0 gives cross-entropy
+               weight:torch.Tensor|None=None, # optional C class weights
+              )->torch.Tensor:        # the mean loss (weighted mean with `weight`, as `F.cross_entropy`)
+    "Softmax focal loss: −(1−p)^γ·log p of the true class."
+    logp = logits.float().log_softmax(1).gather(1, targets[:, None])[:, 0]
+    loss = -(1 - logp.exp()).pow(gamma) * logp
+    if weight is None: return loss.mean()
+    w = weight.to(loss)[targets]
+    return (w*loss).sum() / w.sum()
+
+def make_loss(cfg:TrainConfig,            # `loss`, `focal_gamma`, `class_weights` and `label_smoothing` are used
+              labels:np.ndarray|None=None, # training labels (needed for class_weights='balanced')
+              device='cpu',               # where the class weights go
+             ):
+    "The training criterion of `cfg`: cross-entropy or focal loss, optionally class-weighted."
+    if cfg.class_weights not in (None, 'balanced'): raise ValueError(f"unknown class_weights {cfg.class_weights!r}; use None or 'balanced'.")
+    if cfg.class_weights and labels is None: raise ValueError("class_weights='balanced' needs the training labels.")
+    w = torch.tensor(balanced_class_weights(labels), dtype=torch.float32, device=device) if cfg.class_weights else None
+    if cfg.loss == 'ce': return nn.CrossEntropyLoss(weight=w, label_smoothing=cfg.label_smoothing)
+    if cfg.loss == 'focal': return lambda out, y: focal_loss(out, y, cfg.focal_gamma, w)
+    raise ValueError(f"unknown loss {cfg.loss!r}; use one of {', '.join(LOSSES)}.")
+
+def loader_labels(dl)->np.ndarray:
+    "The labels a training loader draws from (a `TensorLoader`, or a `DataLoader` over a `FERDataset`)."
+    return np.asarray(getattr(dl, 'dataset', dl).labels)
+
+def sampling_weights(cfg:TrainConfig,   # `sampler` is used
+                     labels:np.ndarray, # training labels
+                    )->torch.Tensor|None: # per-face weights, or None for plain shuffling
+    "Per-face sampling weights of `cfg.sampler`: each face's balanced class weight, so every class is drawn equally often."
+    if cfg.sampler == 'shuffle': return None
+    if cfg.sampler == 'balanced': return torch.as_tensor(balanced_class_weights(labels)[np.asarray(labels)], dtype=torch.float64)
+    raise ValueError(f"unknown sampler {cfg.sampler!r}; use one of {', '.join(SAMPLERS)}.")
 
 # %% ../nbs/03_train.ipynb #bcae9261
 def save_checkpoint(path:Path, model, cfg:TrainConfig, mean, std, **state):
@@ -185,13 +238,18 @@ def eval_loader(cfg:TrainConfig, faces, labels, aug:AugConfig, device, bs:int|No
 def _loaders(cfg, data, mean, std, device):
     aug = replace(cfg.aug, mean=tuple(mean), std=tuple(std))
     idx = split_indices(data, cfg.protocol)
+    shard = shard_sampler(len(idx['train']), cfg.seed*1000)  # under torchrun: this rank's shard of every epoch; None in one process
+    if shard is not None and cfg.sampler != 'shuffle': raise NotImplementedError(f"sampler={cfg.sampler!r} is not supported under torchrun yet; use sampler='shuffle'.")
     evals = {k: eval_loader(cfg, data.faces[i], data.labels[i], aug, device) for k, i in eval_sets(data, cfg.protocol).items()}
     if cfg.engine == 'fast':
-        train = TensorLoader(data.faces[idx['train']], data.labels[idx['train']], cfg.bs, aug, device=device, seed=cfg.seed, compile=cfg.compile)
+        train = TensorLoader(data.faces[idx['train']], data.labels[idx['train']], cfg.bs, aug, device=device, seed=cfg.seed, compile=cfg.compile,
+                             weights=sampling_weights(cfg, data.labels[idx['train']]), sampler=shard)
         return train, train.generator, evals
     g = torch.Generator()
-    train = DataLoader(FERDataset(data.faces[idx['train']], data.labels[idx['train']], train_tfms(aug)), cfg.bs, shuffle=True, drop_last=True,
-                       generator=g, num_workers=cfg.num_workers, pin_memory=torch.cuda.is_available(), persistent_workers=cfg.num_workers > 0)
+    w = sampling_weights(cfg, data.labels[idx['train']])
+    sampler = shard if w is None else WeightedRandomSampler(w, len(w), replacement=True, generator=g)
+    train = DataLoader(FERDataset(data.faces[idx['train']], data.labels[idx['train']], train_tfms(aug)), cfg.bs, shuffle=sampler is None, sampler=sampler,
+                       drop_last=True, generator=g, num_workers=cfg.num_workers, pin_memory=torch.cuda.is_available(), persistent_workers=cfg.num_workers > 0)
     return train, g, evals
 
 def _history_row(epoch, tr_loss, tr_acc, va_probs, va_labels, lr, secs):
@@ -208,17 +266,19 @@ def fit(cfg:TrainConfig,            # what to train and how
         on_batch=None,              # optional `f(epoch, batch, model)` called after every training batch
         command:str|None=None,      # command line for the run card
        )->Path:
-    "Train `cfg` on `data` into the run directory `out`; returns `out`."
-    out = Path(out); device = pick_device(cfg.device); t0 = time.perf_counter()
+    "Train `cfg` on `data` into the run directory `out`; returns `out`. Under `torchrun`, each process trains its shard with DDP and rank 0 alone writes."
+    out = Path(out); device = init_distributed(pick_device(cfg.device)); t0 = time.perf_counter()
+    main, ws = is_main(), world()[1]; progress = progress and main  # one process: main, ws = True, 1
     if resume and not (out/'last.pt').exists(): raise FileNotFoundError(f"{out/'last.pt'} not found: nothing to resume. Start without --resume.")
     if not resume and (out/'last.pt').exists(): raise FileExistsError(f"{out} already holds a run. Use resume=True (--resume) to continue it, or another directory.")
-    out.mkdir(parents=True, exist_ok=True)
-    card = run_card(command, device, data.digest)  # commit, versions and date as the run starts
+    if main: out.mkdir(parents=True, exist_ok=True)
+    card = run_card(command, device, data.digest, **({'world_size': ws} if ws > 1 else {})) if main else None  # commit, versions and date as the run starts
     seed_everything(cfg.seed)
     model = create_model(cfg.arch, cfg.pretrained, len(CLASSES), weights=cfg.weights).to(device).to(memory_format=torch.channels_last)
     mean, std = norm_stats(model)
     train_dl, gen, evals = _loaders(cfg, data, mean, std, device)
-    step_model = torch.compile(model) if cfg.compile else model
+    ddp = wrap_ddp(model, device)  # DistributedDataParallel under torchrun, else the model itself
+    step_model = torch.compile(ddp) if cfg.compile else ddp
     opt = make_optimizer(cfg, model); sched = make_scheduler(cfg, opt, len(train_dl))
     scaler = torch.amp.GradScaler(device.type, enabled=device.type == 'cuda' and cfg.amp == 'fp16')
     history, best_acc, best_epoch, start, elapsed = [], -1., -1, 0, 0.
@@ -227,13 +287,16 @@ def fit(cfg:TrainConfig,            # what to train and how
         if TrainConfig.from_dict(ck['config']) != cfg: raise ValueError(f"{out/'last.pt'} was made with another config; resume with the same settings.")
         model.load_state_dict(ck['model']); opt.load_state_dict(ck['opt']); sched.load_state_dict(ck['sched']); scaler.load_state_dict(ck['scaler'])
         history, best_acc, best_epoch, start, elapsed = ck['history'], ck['best_acc'], ck['best_epoch'], ck['epoch'] + 1, ck['elapsed']
-    save_json(cfg.to_dict() | dict(mean=list(mean), std=list(std), device=str(device)), out/'config.json')
+    if main: save_json(cfg.to_dict() | dict(mean=list(mean), std=list(std), device=str(device)) | ({'world_size': ws} if ws > 1 else {}), out/'config.json')
     for epoch in range(start, cfg.epochs):
-        if epoch - best_epoch > cfg.patience: break
+        if epoch - from_main(best_epoch) > cfg.patience: break  # rank 0 evaluates; every rank stops with it
         te = time.perf_counter()
-        seed_everything(cfg.seed*1000 + epoch); gen.manual_seed(cfg.seed*1000 + epoch)
+        seed_everything(rank_seed(cfg.seed*1000 + epoch)); gen.manual_seed(rank_seed(cfg.seed*1000 + epoch))  # each rank its own augmentations
+        if isinstance(train_dl.sampler, DistributedSampler): train_dl.sampler.set_epoch(epoch)  # and its shard of the epoch
         lr = opt.param_groups[0]['lr']
         tr_loss, tr_acc = train_one_epoch(step_model, train_dl, opt, sched, scaler, cfg, device, epoch, on_batch, progress)
+        if ws > 1: tr_loss, tr_acc = all_mean((tr_loss, tr_acc))  # the mean over the ranks' (equal) shards
+        if not main: continue  # rank 0 alone evaluates and writes
         va_probs, va_labels = get_probs(model, evals['valid'], device, cfg)
         history.append(_history_row(epoch, tr_loss, tr_acc, va_probs, va_labels, lr, time.perf_counter() - te))
         if history[-1]['valid_acc'] > best_acc:
@@ -245,9 +308,10 @@ def fit(cfg:TrainConfig,            # what to train and how
                         epoch=epoch, history=history, best_acc=best_acc, best_epoch=best_epoch, elapsed=elapsed)
         pd.DataFrame(history).to_csv(out/'history.csv', index=False)
         if progress: print(f"epoch {epoch+1}: " + ', '.join(f"{k} {v:.4f}" for k, v in history[-1].items() if k not in ('epoch',)), flush=True)
-    evaluate_run(out, data, device, progress)
-    save_json(card | dict(wall_s=time.perf_counter() - t0, resumed=resume, train_s=elapsed, epochs_run=len(history), best_epoch=best_epoch+1,
+    if main: evaluate_run(out, data, device, progress)
+    if main: save_json(card | dict(wall_s=time.perf_counter() - t0, resumed=resume, train_s=elapsed, epochs_run=len(history), best_epoch=best_epoch+1,
                           stopped_early=len(history) < cfg.epochs), out/'run_card.json')
+    barrier()  # every rank returns once the run directory is complete
     return out
 
 # %% ../nbs/03_train.ipynb #61d3c5af
@@ -291,6 +355,9 @@ def fer_train(preset:str='cpu',          # preset: paper, cpu or tiny
               weights:str=None,          # ImageNet weights file for efficientnet_b0
               device:str=None,           # override: auto, cpu, cuda
               engine:str=None,           # override: reference (torchvision + DataLoader) or fast (tensors on the device)
+              loss:str=None,             # override: ce or focal (class imbalance)
+              class_weights:str=None,    # override: balanced (inverse class frequency in the loss)
+              sampler:str=None,          # override: shuffle or balanced (class-balanced sampling)
               compile:store_true=False,  # torch.compile the model and the fast engine's augmentation
               watch_test:store_true=False,# also log test-folder accuracy each epoch (time-to-accuracy)
               resume:store_true=False,   # continue the run in --out from its last.pt
@@ -298,9 +365,11 @@ def fer_train(preset:str='cpu',          # preset: paper, cpu or tiny
              ):
     "Train a FER2013 expression classifier and write its run directory."
     ov = dict(epochs=epochs, img_size=img_size, arch=arch, bs=batch_size, lr=lr, seed=seed, protocol=protocol, weights=weights, device=device,
-              engine=engine, compile=compile or None, watch_test=watch_test or None)
+              engine=engine, loss=loss, class_weights=class_weights, sampler=sampler, compile=compile or None, watch_test=watch_test or None)
     cfg = get_config(preset, **{k: v for k, v in ov.items() if v is not None})
-    d = synthetic_fer(16) if synthetic else load_fer2013(data)
-    print(f"training {cfg.arch} ({'ImageNet' if cfg.pretrained else 'scratch'}) at {cfg.aug.size}px on {len(d):,} faces -> {out}", flush=True)
+    init_distributed(pick_device(cfg.device))  # joins torchrun's process group, if any
+    with main_first(): d = synthetic_fer(16) if synthetic else load_fer2013(data)  # rank 0 decodes and caches first
+    if is_main(): print(f"training {cfg.arch} ({'ImageNet' if cfg.pretrained else 'scratch'}) at {cfg.aug.size}px on {len(d):,} faces -> {out}", flush=True)
     fit(cfg, d, out, resume=resume, command=' '.join(['fer_train'] + sys.argv[1:]))
-    print(json.dumps(json.loads((Path(out)/'metrics.json').read_text()), indent=1))
+    if is_main(): print(json.dumps(json.loads((Path(out)/'metrics.json').read_text()), indent=1))
+    cleanup_distributed()

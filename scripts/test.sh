@@ -2,6 +2,9 @@
 # The test suite: notebooks and package in sync, then every notebook's inline tests (nbdev_test).
 # Prints a last line "N passed, N failed" and exits non-zero on any failure.
 cd "$(dirname "$0")/.." || exit 1
+# One torch thread: the tests' tiny models gain nothing from more, and on a shared machine extra threads spin
+# against other jobs (measured here: 03_train 45 s with 1 thread beside a training run, 6 min with 2).
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 passed=0; failed=0
 check() { if "$@"; then passed=$((passed+1)); else failed=$((failed+1)); echo "FAILED: $*"; fi; }
 
