@@ -19,7 +19,7 @@ from .evaluate import select
 
 # %% auto #0
 __all__ = ['ABLATION_BASE', 'VARIANTS', 'METRICS', 'CPU_VARIANTS', 'apply_variant', 'run_ablation', 'ablation_runs',
-           'ablation_table', 'format_table', 'plot_ablation', 'fer_ablate']
+           'ablation_table', 'format_table', 'plot_ablation', 'tta_ensemble_table', 'fer_ablate']
 
 # %% ../nbs/06_ablations.ipynb #cc740b57
 ABLATION_BASE = get_config('cpu', img_size=48, epochs=2, engine='fast')  # the reduced CPU budget
@@ -142,6 +142,21 @@ def plot_ablation(t:pd.DataFrame,  # `ablation_table`
     axs[0].set(yticks=y, yticklabels=[f"{v} (n={n})" for v, n in zip(t.index, t.seeds)], ylabel='variant'); axs[0].invert_yaxis()
     fig.suptitle(title); fig.tight_layout()
     return fig
+
+# %% ../nbs/06_ablations.ipynb #e1a2b3c5
+def tta_ensemble_table(root:str|Path, # one folder of `fer_evaluate` outputs per model or ensemble
+                      )->pd.DataFrame: # per folder and TTA mode: members, faces, accuracy, macro F1, gain over no TTA
+    "Accuracy and macro F1 of every `metrics_*.json` below `root`, with the gain of each TTA mode over the same model's plain one."
+    rows = []
+    for f in sorted(Path(root).glob('*/metrics_*.json')):
+        m = json.loads(f.read_text())
+        rows.append(dict(model=f.parent.name, members=len(m.get('ensemble', [])) or 1, split=m['split'], tta=m['tta'], n=m['n'],
+                         accuracy=m['accuracy'], macro_f1=m['macro_f1'], minutes=m['card'].get('wall_s', np.nan)/60))
+    if not rows: raise FileNotFoundError(f"{root}: no metrics_*.json below it. Run fer_evaluate --checkpoint ... --out {root}/<name> first.")
+    df = pd.DataFrame(rows)
+    plain = df[df.tta == 'none'].set_index(['model', 'split']).accuracy
+    df['gain_vs_no_tta'] = [a - plain.get((mo, s), np.nan) for mo, s, a in zip(df.model, df.split, df.accuracy)]
+    return df.sort_values(['members', 'model', 'tta'], key=lambda c: c.map({'none': 0, 'flip': 1, 'tencrop': 2}) if c.name == 'tta' else c).reset_index(drop=True)
 
 # %% ../nbs/06_ablations.ipynb #f0fda8aa
 CPU_VARIANTS = ('base', 'no_pretraining', 'no_smoothing', 'no_flip', 'class_weighted', 'focal', 'balanced_sampler')  # × 2 seeds: ≈ 60-75 min of 2 CPU cores (see the budget)
