@@ -19,7 +19,7 @@ from .evaluate import select
 
 # %% auto #0
 __all__ = ['ABLATION_BASE', 'VARIANTS', 'METRICS', 'CPU_VARIANTS', 'apply_variant', 'run_ablation', 'ablation_runs',
-           'ablation_table', 'format_table', 'plot_ablation', 'tta_ensemble_table', 'fer_ablate']
+           'ablation_table', 'format_table', 'plot_ablation', 'ablation_findings', 'tta_ensemble_table', 'fer_ablate']
 
 # %% ../nbs/06_ablations.ipynb #cc740b57
 ABLATION_BASE = get_config('cpu', img_size=48, epochs=2, engine='fast')  # the reduced CPU budget
@@ -142,6 +142,20 @@ def plot_ablation(t:pd.DataFrame,  # `ablation_table`
     axs[0].set(yticks=y, yticklabels=[f"{v} (n={n})" for v, n in zip(t.index, t.seeds)], ylabel='variant'); axs[0].invert_yaxis()
     fig.suptitle(title); fig.tight_layout()
     return fig
+
+# %% ../nbs/06_ablations.ipynb #a9b8c7d2
+def ablation_findings(t:pd.DataFrame, # `ablation_table`, with a 'base' row
+                     )->list:          # one markdown line per variant
+    "Each variant's accuracy change from the base, in points, flagged as beyond or within the seeds' spread."
+    if 'base' not in t.index: raise ValueError("the table has no 'base' variant to compare with.")
+    b, out = t.loc['base'], []
+    for v, r in t.drop(index='base').iterrows():
+        d, spread = 100*(r.accuracy_mean - b.accuracy_mean), 100*(np.nan_to_num(r.accuracy_std) + np.nan_to_num(b.accuracy_std))
+        verdict = ('one seed: no spread to compare with' if min(r.seeds, b.seeds) < 2 else
+                   f"{'beyond' if abs(d) > spread else 'within'} the seeds' spread ({spread:.1f})")
+        rec = ', '.join(f"{c} recall {100*(r[f'recall_{c}_mean'] - b[f'recall_{c}_mean']):+.1f}" for c in ('disgust', 'fear'))
+        out.append(f"- **{v}**: accuracy {d:+.1f} points, {verdict}; {rec}")
+    return out
 
 # %% ../nbs/06_ablations.ipynb #e1a2b3c5
 def tta_ensemble_table(root:str|Path, # one folder of `fer_evaluate` outputs per model or ensemble
