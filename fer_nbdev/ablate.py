@@ -170,7 +170,7 @@ def tta_ensemble_table(root:str|Path, # one folder of `fer_evaluate` outputs per
     df = pd.DataFrame(rows)
     plain = df[df.tta == 'none'].set_index(['model', 'split']).accuracy
     df['gain_vs_no_tta'] = [a - plain.get((mo, s), np.nan) for mo, s, a in zip(df.model, df.split, df.accuracy)]
-    return df.sort_values(['members', 'model', 'tta'], key=lambda c: c.map({'none': 0, 'flip': 1, 'tencrop': 2}) if c.name == 'tta' else c).reset_index(drop=True)
+    return df.sort_values(['members', 'model', 'tta'], key=lambda c: c.map({'none': 0, 'flip': 1, 'center': 2, 'tencrop': 3}) if c.name == 'tta' else c).reset_index(drop=True)
 
 # %% ../nbs/06_ablations.ipynb #f0fda8aa
 CPU_VARIANTS = ('base', 'no_pretraining', 'no_smoothing', 'no_flip', 'class_weighted', 'focal', 'balanced_sampler')  # × 2 seeds: ≈ 60-75 min of 2 CPU cores (see the budget)

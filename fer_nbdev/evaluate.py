@@ -191,7 +191,7 @@ def recipe_comparison(config:dict, # a run's `config.json`
     return df
 
 # %% ../nbs/04_evaluate.ipynb #e60b1803
-TTA_MODES = ('none', 'flip', 'tencrop')
+TTA_MODES = ('none', 'flip', 'center', 'tencrop')
 
 def _tta_mode(tta)->str:
     "`tta` as one of `TTA_MODES` (True means 'flip', False 'none', as before the modes existed)."
@@ -202,12 +202,14 @@ def _tta_mode(tta)->str:
 def _stack(views)->torch.Tensor: return torch.stack([v.as_subclass(torch.Tensor) for v in views])
 
 def tta_tfms(aug:AugConfig,    # the checkpoint's `size`, `resize`, `mean` and `std`
-             tta:str='none',   # 'none', 'flip' or 'tencrop'
+             tta:str='none',   # 'none', 'flip', 'center' or 'tencrop'
             ):                 # grey 1×H×W uint8 image -> V×3×size×size float32 views
     "The views of one face that test-time augmentation averages over."
     mode = _tta_mode(tta)
-    if mode == 'tencrop':
-        return v2.Compose([eval_tfms(replace(aug, size=max(aug.resize, aug.size))), v2.TenCrop(aug.size), _stack])
+    if mode in ('center', 'tencrop'):  # the face at the training's scale: resized to `resize`, then cropped to `size`
+        big = eval_tfms(replace(aug, size=max(aug.resize, aug.size)))
+        if mode == 'tencrop': return v2.Compose([big, v2.TenCrop(aug.size), _stack])
+        return v2.Compose([big, v2.CenterCrop(aug.size), lambda x: _stack([x])])
     base = eval_tfms(aug)
     return v2.Compose([base, (lambda x: _stack([x, x.flip(-1)])) if mode == 'flip' else (lambda x: _stack([x]))])
 
@@ -216,7 +218,7 @@ def tta_probs(model:torch.nn.Module, # a classifier in eval mode (`load_checkpoi
               faces:np.ndarray,      # N×48×48 uint8 faces
               labels:np.ndarray,     # N labels
               aug:AugConfig,         # the checkpoint's eval pipeline, with its mean/std
-              tta:str='none',        # 'none', 'flip' or 'tencrop'
+              tta:str='none',        # 'none', 'flip', 'center' or 'tencrop'
               bs:int=256,            # network images per batch (views included)
               device=None,           # default: the model's device
               cfg=None,              # the checkpoint's `TrainConfig`, for its autocast on CUDA
@@ -248,7 +250,7 @@ def _checkpoints(checkpoint)->list:
 def ensemble_probs(checkpoints:list,         # checkpoints (best.pt, model.pt) whose probabilities are averaged
                    data:FERData,             # the faces
                    split:str|None='PrivateTest', # one of `EVAL_SETS`; None: every face of `data` (an external dataset)
-                   tta:str='none',           # 'none', 'flip' or 'tencrop', for every member
+                   tta:str='none',           # 'none', 'flip', 'center' or 'tencrop', for every member
                    bs:int=256,               # network images per batch
                    device:str='auto',        # 'auto', 'cpu', 'cuda'
                   )->tuple:                  # probabilities (N×C, the members' mean), labels, and one dict per member
@@ -286,7 +288,7 @@ def evaluate_checkpoint(checkpoint:str|Path|list, # best.pt or last.pt of a run;
 # %% ../nbs/04_evaluate.ipynb #caca4d2b
 def evaluate_folder(folder:str|Path,     # a folder with one subfolder of face images per class (CK+48, JAFFE, ...)
                     checkpoint=None,     # best.pt / model.pt, or a list of them (ensemble); None: the shipped model
-                    tta:str='none',      # 'none', 'flip' or 'tencrop'
+                    tta:str='none',      # 'none', 'flip', 'center' or 'tencrop'
                     bs:int=256,          # network images per batch
                     device:str='auto',   # 'auto', 'cpu', 'cuda'
                    )->tuple:             # summary dict, labels, probabilities
@@ -304,7 +306,7 @@ def evaluate_folder(folder:str|Path,     # a folder with one subfolder of face i
         skipped={r.folder: int(r.images) for r in found.itertuples() if pd.isna(r.cls) and r.images}), labels, probs
 
 # %% ../nbs/04_evaluate.ipynb #72ad9fd2
-_TAG = dict(none='', flip='_tta', tencrop='_tencrop')  # file-name suffix of each TTA mode (flip keeps the runs' '_tta')
+_TAG = dict(none='', flip='_tta', center='_center', tencrop='_tencrop')  # file-name suffix of each TTA mode (flip keeps the runs' '_tta')
 
 @call_parse
 def fer_evaluate(checkpoint:Param("best.pt or last.pt to run over the faces; several: their ensemble (mean probabilities)", str, nargs='+')=None,
@@ -313,7 +315,7 @@ def fer_evaluate(checkpoint:Param("best.pt or last.pt to run over the faces; sev
                  split:str='PrivateTest', # PrivateTest, PublicTest, test_folder (both) or valid
                  data:str=None,           # FER2013 .zip, folder or fer2013.csv for --checkpoint (default: $FER2013_PATH or ../shared/data/fer2013.zip)
                  out:str=None,            # folder for metrics_<split>.json and the figures
-                 tta:str='none',          # test-time augmentation: none, flip or tencrop (tencrop needs a model)
+                 tta:str='none',          # test-time augmentation: none, flip, center or tencrop (center and tencrop need a model)
                  synthetic:store_true=False, # use tiny generated data instead of FER2013 (smoke test)
                  bs:int=256,              # batch size
                  device:str='auto',       # auto, cpu, cuda
@@ -338,7 +340,7 @@ def fer_evaluate(checkpoint:Param("best.pt or last.pt to run over the faces; sev
         res, labels, probs = _evaluate(cks, d, split, mode, bs, device)
         digest, dev = d.digest, pick_device(device)
     else:
-        if mode == 'tencrop': raise ValueError("--tta tencrop needs the model: pass --checkpoint; a run directory holds only plain and flip predictions.")
+        if mode in ('center', 'tencrop'): raise ValueError(f"--tta {mode} needs the model: pass --checkpoint; a run directory holds only plain and flip predictions.")
         r = load_run(run)
         labels, probs = select(r['predictions'], split, mode == 'flip')
         res = dict(run=str(run), source='predictions.csv', split=split, tta=mode) | summarize(labels, probs)

@@ -9,7 +9,7 @@ set -eu
 cd "$(dirname "$0")/.."
 R=${1:-runs}; OUT=results/tta_ensemble
 ev() { name=$1; tta=$2; shift 2; fer_evaluate --checkpoint "$@" --split PrivateTest --tta "$tta" --out "$OUT/$name"; }
-for t in none flip tencrop; do ev cpu_single $t "$R/cpu/best.pt"; done
-for s in 0 1; do for t in none flip tencrop; do ev "base_seed$s" $t "$R/ablations/base/seed$s/best.pt"; done; done
-for t in none flip tencrop; do ev base_2seeds $t "$R/ablations/base/seed0/best.pt" "$R/ablations/base/seed1/best.pt"; done
-for t in none flip tencrop; do ev cpu_plus_base_2seeds $t "$R/cpu/best.pt" "$R/ablations/base/seed0/best.pt" "$R/ablations/base/seed1/best.pt"; done
+for t in none flip center tencrop; do ev cpu_single $t "$R/cpu/best.pt"; done
+for s in 0 1; do for t in none flip center tencrop; do ev "base_seed$s" $t "$R/ablations/base/seed$s/best.pt"; done; done
+for t in none flip center tencrop; do ev base_2seeds $t "$R/ablations/base/seed0/best.pt" "$R/ablations/base/seed1/best.pt"; done
+for t in none flip center tencrop; do ev cpu_plus_base_2seeds $t "$R/cpu/best.pt" "$R/ablations/base/seed0/best.pt" "$R/ablations/base/seed1/best.pt"; done
