@@ -1,15 +1,29 @@
 #!/usr/bin/env bash
 # Measure test-time augmentation and ensembles on FER2013 PrivateTest (a benchmark, not a test).
-# Needs the checkpoints of `fer_train --preset cpu --out runs/cpu` and of `fer_ablate` (runs/ablations/base/seed{0,1});
-# writes one folder of fer_evaluate outputs (metrics_*.json with run cards, confusion matrices) per model or ensemble
-# under results/tta_ensemble/, which 06_ablations renders.
+# Needs the checkpoints of `fer_train --preset cpu --out runs/cpu`, `fer_train --preset cpu --seed 1 --out runs/cpu_seed1`
+# and of `fer_ablate` (runs/ablations/base/seed{0,1}); writes one folder of fer_evaluate outputs (metrics_*.json with
+# run cards, confusion matrices) per model or ensemble under results/tta_ensemble/, which 06_ablations renders.
 #
-#     bash scripts/tta_ensemble.sh [RUNS_DIR]      # default RUNS_DIR: runs
+#     bash scripts/tta_ensemble.sh                       # every model and ensemble below
+#     bash scripts/tta_ensemble.sh cpu_seed1 cpu_2seeds  # only the named ones
+#
+# RUNS (default: runs) is where the run directories are; TTAS (default: "none flip center tencrop") the modes.
 set -eu
 cd "$(dirname "$0")/.."
-R=${1:-runs}; OUT=results/tta_ensemble
-ev() { name=$1; tta=$2; shift 2; fer_evaluate --checkpoint "$@" --split PrivateTest --tta "$tta" --out "$OUT/$name"; }
-for t in none flip center tencrop; do ev cpu_single $t "$R/cpu/best.pt"; done
-for s in 0 1; do for t in none flip center tencrop; do ev "base_seed$s" $t "$R/ablations/base/seed$s/best.pt"; done; done
-for t in none flip center tencrop; do ev base_2seeds $t "$R/ablations/base/seed0/best.pt" "$R/ablations/base/seed1/best.pt"; done
-for t in none flip center tencrop; do ev cpu_plus_base_2seeds $t "$R/cpu/best.pt" "$R/ablations/base/seed0/best.pt" "$R/ablations/base/seed1/best.pt"; done
+R=${RUNS:-runs}; OUT=results/tta_ensemble; TTAS=${TTAS:-none flip center tencrop}
+declare -A MEMBERS=(
+  [cpu_single]="$R/cpu/best.pt"
+  [cpu_seed1]="$R/cpu_seed1/best.pt"
+  [cpu_2seeds]="$R/cpu/best.pt $R/cpu_seed1/best.pt"
+  [base_seed0]="$R/ablations/base/seed0/best.pt"
+  [base_seed1]="$R/ablations/base/seed1/best.pt"
+  [base_2seeds]="$R/ablations/base/seed0/best.pt $R/ablations/base/seed1/best.pt"
+  [cpu_plus_base_2seeds]="$R/cpu/best.pt $R/ablations/base/seed0/best.pt $R/ablations/base/seed1/best.pt"
+)
+ORDER="cpu_single cpu_seed1 cpu_2seeds base_seed0 base_seed1 base_2seeds cpu_plus_base_2seeds"
+for name in ${@:-$ORDER}; do
+  [ -n "${MEMBERS[$name]:-}" ] || { echo "unknown model $name; choose from: $ORDER"; exit 2; }
+  for t in $TTAS; do
+    fer_evaluate --checkpoint ${MEMBERS[$name]} --split PrivateTest --tta "$t" --out "$OUT/$name"
+  done
+done
