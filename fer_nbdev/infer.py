@@ -20,13 +20,15 @@ from torchvision import tv_tensors
 from tqdm.auto import tqdm
 
 from .augment import AugConfig, eval_tfms
+from .evaluate import tta_tfms
+from torchvision.transforms import v2
 from .data import FACE_SIZE
 from .train import load_checkpoint
 from .runcard import save_json
 
 # %% auto #0
-__all__ = ['MARGIN', 'MODEL_DIR', 'VIDEO_EXT', 'load_image', 'to_gray', 'face_detector', 'detect_faces', 'to_fer', 'crop_face',
-           'export_model', 'FERModel', 'load_model', 'face_inputs', 'classify', 'predict', 'draw_faces',
+__all__ = ['MARGIN', 'MODEL_DIR', 'VIEWS', 'VIDEO_EXT', 'load_image', 'to_gray', 'face_detector', 'detect_faces', 'to_fer',
+           'crop_face', 'export_model', 'FERModel', 'load_model', 'face_inputs', 'classify', 'predict', 'draw_faces',
            'predict_video', 'fer_predict', 'cam_layer', 'layer_name', 'gradcam', 'show_gradcam', 'export_onnx',
            'onnx_session', 'onnx_probs']
 
@@ -152,21 +154,26 @@ def _as_model(model)->FERModel:
     raise TypeError(f"model must be None, a path or a FERModel (from `load_model`), got {type(model).__name__}.")
 
 # %% ../nbs/05_infer.ipynb #268b0047
+VIEWS = ('none', 'center')  # single-view inputs: the paper's evaluation resize, or the training's scale (see below)
+
 def face_inputs(faces:list,      # 48×48 uint8 grey faces (a list or an N×48×48 array)
                 aug:AugConfig,   # the model's input pipeline (`FERModel.aug`)
+                view:str='none', # 'none': training's evaluation pipeline; 'center': resized to `aug.resize`, centre-cropped
                )->torch.Tensor:  # N×3×size×size float32, normalised
-    "The network's input for a batch of grey faces, exactly as in training's evaluation."
-    tfm = eval_tfms(aug)
+    "The network's input for a batch of grey faces, exactly as in training's evaluation (or its centre view)."
+    if view not in VIEWS: raise ValueError(f"unknown view {view!r}; choose one of {', '.join(VIEWS)}.")
+    tfm = eval_tfms(aug) if view == 'none' else v2.Compose([tta_tfms(aug, view), lambda x: x[0]])
     if not len(faces): return torch.zeros(0, 3, aug.size, aug.size)
     return torch.stack([tfm(tv_tensors.Image(torch.tensor(np.asarray(f, np.uint8))[None])) for f in faces]).as_subclass(torch.Tensor)
 
 @torch.no_grad()
 def classify(faces:list,     # 48×48 uint8 grey faces
              model=None,     # a `FERModel`, a model path, or None for the shipped model
+             view:str='none',# 'none' or 'center' (see `face_inputs`)
             )->np.ndarray:   # N×C class probabilities
     "Class probabilities of grey 48×48 faces, all in one batch."
     m = _as_model(model)
-    x = face_inputs(faces, m.aug)
+    x = face_inputs(faces, m.aug, view)
     if not len(x): return np.zeros((0, len(m.classes)), np.float32)
     return m.model(x.contiguous(memory_format=torch.channels_last)).float().softmax(1).numpy()
 
@@ -176,6 +183,7 @@ def predict(image,                 # a path, PIL image or array (RGB, BGR with `
             detect:bool=True,      # find faces; False: each image is one face crop
             bgr:bool=False,        # arrays are in OpenCV's BGR order
             margin:float=MARGIN,   # crop margin around each detected face (see `crop_face`)
+            view:str='none',       # the network's view of each crop: 'none' or 'center' (see `face_inputs`)
            )->list:                # per face: dict(box, label, probs); a list of such lists for a list in
     "The faces in an image (or in each image of a list) with their expressions."
     m, many = _as_model(model), isinstance(image, (list, tuple))
@@ -185,7 +193,7 @@ def predict(image,                 # a path, PIL image or array (RGB, BGR with `
         boxes = detect_faces(gray) if detect else [(0, 0, gray.shape[1], gray.shape[0])]
         crops += [crop_face(gray, b, margin) if detect else to_fer(gray) for b in boxes]
         where += [(i, b) for b in boxes]
-    probs = classify(crops, m)
+    probs = classify(crops, m, view)
     out = [[] for _ in (image if many else [image])]
     for (i, box), p in zip(where, probs):
         out[i].append(dict(box=tuple(int(v) for v in box), label=m.classes[int(p.argmax())],
@@ -218,6 +226,7 @@ def predict_video(path:str|Path,              # a video file
                   annotate_to:str|Path|None=None, # write an annotated copy of the video here
                   margin:float=MARGIN,        # crop margin (see `crop_face`)
                   progress:bool=True,         # progress bar over frames
+                  view:str='none',            # the network's view of each crop: 'none' or 'center' (see `face_inputs`)
                  )->dict:                     # file, fps, frame count, size, and per predicted frame: frame, time, faces
     "The faces and expressions in every `every`-th frame of a video."
     path = Path(path); m = _as_model(model)
@@ -239,7 +248,7 @@ def predict_video(path:str|Path,              # a video file
                 ok, frame = cap.read()
                 if not ok: break
                 if i % every == 0:
-                    faces = predict(frame, m, bgr=True, margin=margin)
+                    faces = predict(frame, m, bgr=True, margin=margin, view=view)
                     frames.append(dict(frame=i, time=round(i / fps, 3), faces=faces))
                 if writer: writer.write(draw_faces(frame, faces))
                 i += 1; bar.update()
@@ -266,6 +275,7 @@ def fer_predict(files:Param('image files, or one video file', str, nargs='+'),
                 model:str=None,         # model file: a `model.pt` or a run's `best.pt` (default: the shipped model)
                 margin:float=MARGIN,    # crop margin around each face, as a fraction of the face box
                 no_detect:store_true=False, # the images are face crops: skip face detection
+                view:str='none',        # the network's view of each face: none (the paper's evaluation) or center (the training's scale)
                ):
     "Find faces in photos or a video and print their expressions as JSON."
     files = [Path(f) for f in ([files] if isinstance(files, (str, Path)) else files)]
@@ -273,10 +283,10 @@ def fer_predict(files:Param('image files, or one video file', str, nargs='+'),
     videos = [f for f in files if f.suffix.lower() in VIDEO_EXT]
     if videos:
         if len(files) > 1: raise ValueError("give either one video or any number of images, not both or several videos.")
-        res = predict_video(files[0], every, m, annotate, margin)
+        res = predict_video(files[0], every, m, annotate, margin, view=view)
         res['frames'] = [dict(fr, faces=_rounded(fr['faces'])) for fr in res['frames']]
         return _write_json(res, json)
-    faces = predict([str(f) for f in files], m, detect=not no_detect, margin=margin)
+    faces = predict([str(f) for f in files], m, detect=not no_detect, margin=margin, view=view)
     if annotate:
         out = Path(annotate); folder = len(files) > 1 or out.is_dir()
         for f, fc in zip(files, faces):
