@@ -10,9 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from fastcore.script import call_parse, store_true
+from fastcore.script import call_parse, Param, store_true
 import torch
-from fastcore.script import Param
 from sklearn.metrics import classification_report, confusion_matrix, f1_score
 from torch.utils.data import DataLoader
 from torchvision import tv_tensors
@@ -327,7 +326,7 @@ def fer_evaluate(checkpoint:Param("best.pt or last.pt to run over the faces; sev
     if folder is not None and run is not None: raise ValueError("--folder evaluates a model (--checkpoint, or the shipped one), not a run directory's predictions.")
     if out is None: raise ValueError("pass --out DIR: the folder to write metrics and figures to.")
     t0, out, mode = time.perf_counter(), Path(out), _tta_mode(tta)
-    cks = [checkpoint] if isinstance(checkpoint, (str, Path)) else checkpoint
+    cks = _checkpoints(checkpoint) if checkpoint else None
     run_dir = Path(cks[0]).parent if cks and len(cks) == 1 else None
     if folder is not None:
         with warnings.catch_warnings():
