@@ -18,11 +18,14 @@ from .train import TrainConfig, fit, get_config
 from .evaluate import select
 
 # %% auto #0
-__all__ = ['ABLATION_BASE', 'VARIANTS', 'METRICS', 'CPU_VARIANTS', 'apply_variant', 'run_ablation', 'ablation_runs',
-           'ablation_table', 'format_table', 'plot_ablation', 'ablation_findings', 'tta_ensemble_table', 'fer_ablate']
+__all__ = ['ABLATION_BASE', 'SIZE_BASE', 'BUDGETS', 'VARIANTS', 'METRICS', 'CPU_VARIANTS', 'apply_variant', 'run_ablation',
+           'ablation_runs', 'ablation_table', 'format_table', 'plot_ablation', 'ablation_findings',
+           'tta_ensemble_table', 'fer_ablate']
 
 # %% ../nbs/06_ablations.ipynb #cc740b57
 ABLATION_BASE = get_config('cpu', img_size=48, epochs=2, engine='fast')  # the reduced CPU budget
+SIZE_BASE = replace(ABLATION_BASE, epochs=1, train_fraction=0.5, tta=False)  # the image-size sweep's smaller one: 224 px costs ~20× 48 px
+BUDGETS = {'default': ABLATION_BASE, 'sizes': SIZE_BASE}
 
 VARIANTS = {
     'base': {},
@@ -179,7 +182,8 @@ CPU_VARIANTS = ('base', 'no_pretraining', 'no_smoothing', 'no_flip', 'class_weig
 def fer_ablate(root:str='runs/ablations',  # one directory per variant and seed below it
                variants:str=None,          # comma-separated names of `VARIANTS` (default: `CPU_VARIANTS`)
                seeds:str='0,1',            # comma-separated seeds
-               epochs:int=None,            # override the base's 2 epochs
+               budget:str='default',       # base config, a key of `BUDGETS`: 'default' (48 px, 2 epochs) or 'sizes' (1 epoch on half the faces)
+               epochs:int=None,            # override the base's epochs
                data:str=None,              # FER2013 .zip, folder or fer2013.csv (default: $FER2013_PATH or ../shared/data/fer2013.zip)
                keep_last:store_true=False, # keep last.pt of finished runs
                synthetic:store_true=False, # tiny generated data instead of FER2013 (smoke test)
@@ -193,7 +197,8 @@ def fer_ablate(root:str='runs/ablations',  # one directory per variant and seed 
     if show:
         for n in names: print(f"{n}: {VARIANTS[n] or '(the base)'}")
         return
-    base = ABLATION_BASE if epochs is None else replace(ABLATION_BASE, epochs=epochs)
+    if budget not in BUDGETS: raise ValueError(f"unknown budget {budget!r}; choose from {', '.join(BUDGETS)}.")
+    base = BUDGETS[budget] if epochs is None else replace(BUDGETS[budget], epochs=epochs)
     d = synthetic_fer(16) if synthetic else (load_fer2013(data) if data else None)
     run_ablation(base, {n: VARIANTS[n] for n in names}, [int(s) for s in seeds.split(',')], root, d, prune=not keep_last,
                  progress=True, command=' '.join(['fer_ablate'] + sys.argv[1:]))

@@ -17,7 +17,7 @@ from torch.utils.data import DataLoader
 
 from .augment import train_tfms
 from .data import FERDataset, load_fer2013, synthetic_fer
-from .engine import TensorLoader
+from .engine import TensorLoader, tune_cpu_malloc
 from .model import create_model, norm_stats
 from .runcard import run_card, save_json, card_markdown
 from .train import autocast, get_config, make_optimizer, pick_device
@@ -94,6 +94,7 @@ def run_bench(sizes=(224, 'cpu'),        # input sides; 'cpu' is the `cpu` prese
     "Measure the reference pipeline and the fast engine on the same faces, model and batch size."
     device = pick_device(device)
     if threads: torch.set_num_threads(threads)
+    tuned = device.type == 'cpu' and tune_cpu_malloc()  # both pipelines, and the workers forked from here (07_engine)
     workers = len(os.sched_getaffinity(0)) if workers is None else workers
     faces, labels, source, digest = bench_faces(synthetic, data)
     rows = []
@@ -118,7 +119,7 @@ def run_bench(sizes=(224, 'cpu'),        # input sides; 'cpu' is the `cpu` prese
             if progress: print(f"{size:4d} px {measure:10}  reference {r['images_per_s']:9.1f} img/s  fast {f['images_per_s']:9.1f} img/s  "
                                f"({rows[-1]['ratio']:.1f}×)", flush=True)
     return dict(rows=rows, settings=dict(preset=preset, arch=cfg.arch, bs=bs_, workers=workers, seconds=seconds, batches=batches, warmup=warmup,
-                                        device=str(device), torch_threads=torch.get_num_threads(), data=source, data_sha256=digest))
+                                        device=str(device), torch_threads=torch.get_num_threads(), malloc_tuned=tuned, data=source, data_sha256=digest))
 
 # %% ../nbs/09_bench.ipynb #89fa434a
 TARGETS = {'augment': 10., 'train step': 1.}  # the fast engine's targets, as multiples of the reference

@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_engine.ipynb #b5cabe47
 from __future__ import annotations
-import math
+import ctypes, ctypes.util, math
 from functools import partial
 
 import numpy as np
@@ -17,7 +17,7 @@ from .augment import AugConfig
 # %% auto #0
 __all__ = ['affine_params', 'affine_theta', 'batch_affine', 'affine_grid', 'crop_mask', 'batch_warp', 'jitter_params',
            'batch_jitter', 'batch_normalize', 'erase_params', 'batch_erase', 'GPUAugment', 'eval_batch', 'TensorLoader',
-           'noise_ratio', 'compare_draws']
+           'noise_ratio', 'compare_draws', 'tune_cpu_malloc']
 
 # %% ../nbs/07_engine.ipynb #318379a8
 def _sides(cfg:AugConfig)->tuple:
@@ -325,3 +325,12 @@ def compare_draws(a:torch.Tensor, # draws×3×S×S outputs of one pipeline on on
         p_area=ks(area),                                               # erased box areas
         p_brightness=ks(lambda x: x[:, 0].flatten(1).mean(1).numpy()), # per-draw mean: brightness jitter
         p_contrast=ks(lambda x: x[:, 0].flatten(1).std(1).numpy()))    # per-draw spread: contrast jitter
+
+# %% ../nbs/07_engine.ipynb #71d5b6cc
+def tune_cpu_malloc(threshold:int=1<<30, # bytes: blocks up to this size come from (and return to) the heap
+                   )->bool:              # whether glibc took the setting
+    "Keep large freed blocks mapped for reuse, so that each new batch costs no page faults (glibc only)."
+    try: mallopt = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6').mallopt
+    except (OSError, AttributeError): return False
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+    return bool(mallopt(M_MMAP_THRESHOLD, threshold)) & bool(mallopt(M_TRIM_THRESHOLD, threshold))

@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 from .augment import AUG_PRESETS, AugConfig, train_tfms, eval_tfms
 from .data import CLASSES, SPLITS, FERData, FERDataset, load_fer2013, split_indices, synthetic_fer
 from .model import create_model, norm_stats
-from .engine import TensorLoader
+from .engine import TensorLoader, tune_cpu_malloc
 from .runcard import run_card, save_json
 from .distributed import init_distributed, world, is_main, shard_sampler, rank_seed, wrap_ddp, all_mean, from_main, barrier, main_first, cleanup_distributed
 
@@ -30,7 +30,7 @@ from .distributed import init_distributed, world, is_main, shard_sampler, rank_s
 __all__ = ['PRESETS', 'LOSSES', 'SAMPLERS', 'TrainConfig', 'get_config', 'seed_everything', 'pick_device', 'autocast',
            'make_optimizer', 'make_scheduler', 'get_probs', 'train_one_epoch', 'balanced_class_weights', 'focal_loss',
            'make_loss', 'loader_labels', 'sampling_weights', 'save_checkpoint', 'load_checkpoint', 'eval_sets',
-           'test_metrics', 'eval_loader', 'fit', 'evaluate_run', 'fer_train']
+           'test_metrics', 'train_subset', 'eval_loader', 'fit', 'evaluate_run', 'fer_train']
 
 # %% ../nbs/03_train.ipynb #32f3a703
 @dataclass
@@ -50,6 +50,7 @@ class TrainConfig:
     focal_gamma:float=2.0            # focal loss: (1-p)^γ down-weights faces the model already gets right (γ=0 is cross-entropy)
     class_weights:str|None=None      # None, or 'balanced': weight the loss by inverse class frequency of the training labels
     sampler:str='shuffle'            # 'shuffle' (every face once per epoch) or 'balanced' (draw with replacement, classes equally often)
+    train_fraction:float=1.          # train on this stratified random share of the training split (reduced-budget studies); evaluation sets stay whole
     sched:str='cosine'               # 'cosine' (CosineAnnealingLR over epochs, stepped per epoch) or 'onecycle' (per batch)
     pct_start:float=0.25             # warm-up fraction for 'onecycle'
     patience:int=10                  # early stopping: epochs without a better validation accuracy
@@ -227,6 +228,18 @@ def test_metrics(probs:np.ndarray, labels:np.ndarray)->dict:
                 macro_f1=float(f1_score(labels, pred, average='macro', labels=range(len(CLASSES)), zero_division=0)),
                 weighted_f1=float(f1_score(labels, pred, average='weighted', labels=range(len(CLASSES)), zero_division=0)))
 
+# %% ../nbs/03_train.ipynb #67ae5dc3
+def train_subset(idx:np.ndarray,    # indices of the training split
+                 labels:np.ndarray, # labels of the whole dataset
+                 fraction:float=1., # share to keep, in (0, 1]
+                 seed:int=0,        # which share
+                )->np.ndarray:      # sorted indices, every class in proportion
+    "A stratified random `fraction` of the training indices `idx` (all of them for 1)."
+    if not 0 < fraction <= 1: raise ValueError(f"train_fraction must be in (0, 1], got {fraction}.")
+    if fraction == 1: return idx
+    from sklearn.model_selection import train_test_split
+    return np.sort(train_test_split(idx, train_size=fraction, stratify=labels[idx], random_state=seed)[0])
+
 # %% ../nbs/03_train.ipynb #77d2cce9
 def eval_loader(cfg:TrainConfig, faces, labels, aug:AugConfig, device, bs:int|None=None):
     "Batches of the eval pipeline over `faces`, from the engine `cfg.engine` names."
@@ -238,6 +251,7 @@ def eval_loader(cfg:TrainConfig, faces, labels, aug:AugConfig, device, bs:int|No
 def _loaders(cfg, data, mean, std, device):
     aug = replace(cfg.aug, mean=tuple(mean), std=tuple(std))
     idx = split_indices(data, cfg.protocol)
+    idx['train'] = train_subset(idx['train'], data.labels, cfg.train_fraction, cfg.seed)
     shard = shard_sampler(len(idx['train']), cfg.seed*1000)  # under torchrun: this rank's shard of every epoch; None in one process
     if shard is not None and cfg.sampler != 'shuffle': raise NotImplementedError(f"sampler={cfg.sampler!r} is not supported under torchrun yet; use sampler='shuffle'.")
     evals = {k: eval_loader(cfg, data.faces[i], data.labels[i], aug, device) for k, i in eval_sets(data, cfg.protocol).items()}
@@ -272,7 +286,8 @@ def fit(cfg:TrainConfig,            # what to train and how
     if resume and not (out/'last.pt').exists(): raise FileNotFoundError(f"{out/'last.pt'} not found: nothing to resume. Start without --resume.")
     if not resume and (out/'last.pt').exists(): raise FileExistsError(f"{out} already holds a run. Use resume=True (--resume) to continue it, or another directory.")
     if main: out.mkdir(parents=True, exist_ok=True)
-    card = run_card(command, device, data.digest, **({'world_size': ws} if ws > 1 else {})) if main else None  # commit, versions and date as the run starts
+    tuned = device.type == 'cpu' and tune_cpu_malloc()  # freed batches stay mapped (07_engine)
+    card = run_card(command, device, data.digest, malloc_tuned=tuned, **({'world_size': ws} if ws > 1 else {})) if main else None  # commit, versions and date as the run starts
     seed_everything(cfg.seed)
     model = create_model(cfg.arch, cfg.pretrained, len(CLASSES), weights=cfg.weights).to(device).to(memory_format=torch.channels_last)
     mean, std = norm_stats(model)
