@@ -26,15 +26,20 @@ def git_commit(path:Path|None=None)->str:
     except (subprocess.CalledProcessError, FileNotFoundError): return 'unknown'
 
 def device_name(device:str|torch.device='cpu')->str:
-    "Human name of a device: the GPU model, or the CPU model and its core count."
+    "Human name of a device: the GPU model, or the CPU model (family/model numbers and vector ISA, since a cloud CPU's name can hide its generation) and its core count."
     device = torch.device(device)
     if device.type == 'cuda': return torch.cuda.get_device_name(device)
-    cpu = platform.processor() or platform.machine()
+    cpu, info = platform.processor() or platform.machine(), {}
     try:
         for line in Path('/proc/cpuinfo').read_text().splitlines():
-            if line.startswith('model name'): cpu = line.split(':', 1)[1].strip(); break
+            k, _, v = line.partition(':'); k = k.strip()
+            if k in ('model name', 'cpu family', 'model') and k not in info: info[k] = v.strip()
+            if not line.strip() and info: break  # the first processor's block is enough
     except OSError: pass
-    return f"{cpu}, {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()} cores, {torch.get_num_threads()} torch threads"
+    cpu = info.get('model name', cpu)
+    if 'cpu family' in info: cpu += f" (family {info['cpu family']} model {info.get('model', '?')})"
+    isa = torch.backends.cpu.get_cpu_capability()
+    return f"{cpu}, {isa}, {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()} cores, {torch.get_num_threads()} torch threads"
 
 _PACKAGES = ('fer_nbdev', 'torch', 'torchvision', 'timm', 'numpy', 'scikit-learn')
 

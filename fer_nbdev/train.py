@@ -80,11 +80,12 @@ PRESETS = {
 
 def get_config(preset:str='paper', # a key of `PRESETS`
                **overrides)->TrainConfig:
-    "The named preset with `overrides` applied; `img_size` also rescales the resize step by the paper's 256/224."
+    "The named preset with `overrides` applied; `img_size` also rescales the resize step by the paper's 256/224; `crop=False` trains without the random crop."
     if preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}.")
     cfg = replace(PRESETS[preset], aug=replace(PRESETS[preset].aug))
-    size = overrides.pop('img_size', None)
+    size, crop = overrides.pop('img_size', None), overrides.pop('crop', None)
     if size: cfg.aug = replace(cfg.aug, size=size, resize=round(size*256/224))
+    if crop is not None: cfg.aug = replace(cfg.aug, crop=crop)
     bad = set(overrides) - {f.name for f in dataclasses.fields(TrainConfig)}
     if bad: raise ValueError(f"unknown setting(s) {', '.join(sorted(bad))} for TrainConfig.")
     return replace(cfg, **overrides)
@@ -373,6 +374,7 @@ def fer_train(preset:str='cpu',          # preset: paper, cpu or tiny
               loss:str=None,             # override: ce or focal (class imbalance)
               class_weights:str=None,    # override: balanced (inverse class frequency in the loss)
               sampler:str=None,          # override: shuffle or balanced (class-balanced sampling)
+              no_crop:store_true=False,  # override: train without the random crop, at the test's scale (06_ablations)
               compile:store_true=False,  # torch.compile the model and the fast engine's augmentation
               watch_test:store_true=False,# also log test-folder accuracy each epoch (time-to-accuracy)
               resume:store_true=False,   # continue the run in --out from its last.pt
@@ -380,7 +382,8 @@ def fer_train(preset:str='cpu',          # preset: paper, cpu or tiny
              ):
     "Train a FER2013 expression classifier and write its run directory."
     ov = dict(epochs=epochs, img_size=img_size, arch=arch, bs=batch_size, lr=lr, seed=seed, protocol=protocol, weights=weights, device=device,
-              engine=engine, loss=loss, class_weights=class_weights, sampler=sampler, compile=compile or None, watch_test=watch_test or None)
+              engine=engine, loss=loss, class_weights=class_weights, sampler=sampler, compile=compile or None, watch_test=watch_test or None,
+              crop=False if no_crop else None)
     cfg = get_config(preset, **{k: v for k, v in ov.items() if v is not None})
     init_distributed(pick_device(cfg.device))  # joins torchrun's process group, if any
     with main_first(): d = synthetic_fer(16) if synthetic else load_fer2013(data)  # rank 0 decodes and caches first
