@@ -4,7 +4,7 @@
     python scripts/gpu_stage.py --data path/to/fer2013.zip --budget-mib 64
 
 A device call carries the tracked working tree plus the ignored folders named in `carry`, 64 MiB in all. The repository
-alone is about 30 MiB (committed results and the shipped model), FER2013 as a tar.xz of its folders about 40 MiB and the
+alone is 30-40 MiB (committed results and the shipped model), FER2013 as a tar.xz of its folders about 40 MiB and the
 Lite0 ImageNet wheel 17 MiB, so they cannot travel in one call. This script packs the data (one `fer2013.tar.xz`, the
 zip's members as they are) and the wheels into as few per-call folders `stage/callK/` as fit beside the tree, each with
 a slice of the archive; `scripts/gpu_run.sh` on the device appends the slices to /tmp/fer_stage call by call, and the last
