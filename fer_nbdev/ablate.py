@@ -40,6 +40,8 @@ VARIANTS = {
     'size160': dict(img_size=160),
     'size224': dict(img_size=224),
     'b0_scratch': dict(arch='efficientnet_b0', pretrained=False),
+    'lite1': dict(arch='efficientnet_lite1'),
+    'lite2': dict(arch='efficientnet_lite2'),
     'class_weighted': dict(class_weights='balanced'),
     'focal': dict(loss='focal'),
     'balanced_sampler': dict(sampler='balanced'),

