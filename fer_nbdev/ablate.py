@@ -4,8 +4,8 @@
 
 # %% ../nbs/06_ablations.ipynb #8d0368b2
 from __future__ import annotations
-import json, shutil, sys, time
-from dataclasses import fields, replace
+import json, sys, time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -14,31 +14,33 @@ from fastcore.script import call_parse, store_true
 from sklearn.metrics import recall_score
 
 from .data import CLASSES, FERData, load_fer2013, synthetic_fer
-from .train import TrainConfig, fit, get_config
+from .train import fit
 from .evaluate import select
+from .config import TrainConfig, get_config, cli_main
+from .train import read_predictions
 
 # %% auto #0
 __all__ = ['ABLATION_BASE', 'SIZE_BASE', 'BUDGETS', 'VARIANTS', 'METRICS', 'CPU_VARIANTS', 'apply_variant', 'run_ablation',
            'ablation_runs', 'ablation_table', 'format_table', 'plot_ablation', 'ablation_findings',
-           'tta_ensemble_table', 'fer_ablate']
+           'tta_ensemble_table', 'ablate_cli', 'fer_ablate']
 
 # %% ../nbs/06_ablations.ipynb #cc740b57
-ABLATION_BASE = get_config('cpu', img_size=48, epochs=2, engine='fast')  # the reduced CPU budget
+ABLATION_BASE = get_config('cpu', size=48, epochs=2, engine='fast')  # the reduced CPU budget
 SIZE_BASE = replace(ABLATION_BASE, epochs=1, train_fraction=0.5, tta=False)  # the image-size sweep's smaller one: 224 px costs ~20× 48 px
 BUDGETS = {'default': ABLATION_BASE, 'sizes': SIZE_BASE}
 
 VARIANTS = {
     'base': {},
-    'no_crop': dict(aug=dict(crop=False)),
-    'no_flip': dict(aug=dict(flip_p=0.)),
-    'no_rotation': dict(aug=dict(rotation=0.)),
-    'no_jitter': dict(aug=dict(jitter=None, jitter_p=0.)),
-    'no_erasing': dict(aug=dict(erase_p=0.)),
+    'no_crop': dict(crop=False),
+    'no_flip': dict(flip_p=0.),
+    'no_rotation': dict(rotation=0.),
+    'no_jitter': dict(jitter=None, jitter_p=0.),
+    'no_erasing': dict(erase_p=0.),
     'no_pretraining': dict(pretrained=False),
     'no_smoothing': dict(label_smoothing=0.),
-    'size112': dict(img_size=112),
-    'size160': dict(img_size=160),
-    'size224': dict(img_size=224),
+    'size112': dict(size=112),
+    'size160': dict(size=160),
+    'size224': dict(size=224),
     'b0_scratch': dict(arch='efficientnet_b0', pretrained=False),
     'lite1': dict(arch='efficientnet_lite1'),
     'lite2': dict(arch='efficientnet_lite2'),
@@ -48,17 +50,11 @@ VARIANTS = {
 }
 
 def apply_variant(base:TrainConfig,     # the config every variant starts from
-                  overrides:dict,       # TrainConfig fields, `aug` (dict of AugConfig fields), `img_size`
+                  overrides:dict,       # fields of `TrainConfig` or `AugConfig`, flat (see `get_config`)
                   seed:int|None=None,   # set the seed too
                  )->TrainConfig:
-    "The config of one variant: `base` with `overrides` applied."
-    o, aug = dict(overrides), base.aug
-    if 'img_size' in o: s = o.pop('img_size'); aug = replace(aug, size=s, resize=round(s*256/224))
-    if 'aug' in o: aug = replace(aug, **o.pop('aug'))
-    bad = set(o) - {f.name for f in fields(TrainConfig)}
-    if bad: raise ValueError(f"unknown setting(s) {', '.join(sorted(bad))} for a variant; use TrainConfig fields, 'aug' or 'img_size'.")
-    cfg = replace(base, aug=aug, **o)
-    return cfg if seed is None else replace(cfg, seed=seed)
+    "The config of one variant: `base` with `overrides` applied through `get_config`."
+    return get_config(base, **overrides, **({} if seed is None else dict(seed=seed)))
 
 # %% ../nbs/06_ablations.ipynb #7cb9475b
 def _finished(out:Path)->bool: return (out/'metrics.json').exists() and (out/'run_card.json').exists()
@@ -105,7 +101,7 @@ def ablation_runs(root:str|Path, # a directory of `run_ablation`
     rows = []
     for m in sorted(Path(root).glob('*/seed*/metrics.json')):
         out = m.parent; metrics = json.loads(m.read_text())
-        labels, probs = select(pd.read_csv(out/'predictions.csv'), set_name)
+        labels, probs = select(read_predictions(out/'predictions.npz'), set_name)
         rec = recall_score(labels, probs.argmax(1), labels=range(len(CLASSES)), average=None, zero_division=0)
         card = json.loads((out/'run_card.json').read_text()) if (out/'run_card.json').exists() else {}
         rows.append(dict(variant=out.parent.name, seed=int(out.name.removeprefix('seed')), accuracy=metrics[set_name]['accuracy'],
@@ -181,7 +177,7 @@ def tta_ensemble_table(root:str|Path, # one folder of `fer_evaluate` outputs per
 CPU_VARIANTS = ('base', 'no_pretraining', 'no_smoothing', 'no_flip', 'class_weighted', 'focal', 'balanced_sampler')  # × 2 seeds: ≈ 60-75 min of 2 CPU cores (see the budget)
 
 @call_parse
-def fer_ablate(root:str='runs/ablations',  # one directory per variant and seed below it
+def ablate_cli(root:str='runs/ablations',  # one directory per variant and seed below it
                variants:str=None,          # comma-separated names of `VARIANTS` (default: `CPU_VARIANTS`)
                seeds:str='0,1',            # comma-separated seeds
                budget:str='default',       # base config, a key of `BUDGETS`: 'default' (48 px, 2 epochs) or 'sizes' (1 epoch on half the faces)
@@ -190,6 +186,7 @@ def fer_ablate(root:str='runs/ablations',  # one directory per variant and seed 
                keep_last:store_true=False, # keep last.pt of finished runs
                synthetic:store_true=False, # tiny generated data instead of FER2013 (smoke test)
                show:store_true=False,      # list the variants and their settings, train nothing
+               debug:store_true=False,     # show the full traceback of an error
               ):
     "Train the ablation variants × seeds (skipping finished runs), then write the table and figure."
     import matplotlib.pyplot as plt
@@ -200,10 +197,14 @@ def fer_ablate(root:str='runs/ablations',  # one directory per variant and seed 
         for n in names: print(f"{n}: {VARIANTS[n] or '(the base)'}")
         return
     if budget not in BUDGETS: raise ValueError(f"unknown budget {budget!r}; choose from {', '.join(BUDGETS)}.")
-    base = BUDGETS[budget] if epochs is None else replace(BUDGETS[budget], epochs=epochs)
+    base = BUDGETS[budget] if epochs is None else get_config(BUDGETS[budget], epochs=epochs)
     d = synthetic_fer(16) if synthetic else (load_fer2013(data) if data else None)
     run_ablation(base, {n: VARIANTS[n] for n in names}, [int(s) for s in seeds.split(',')], root, d, prune=not keep_last,
                  progress=True, command=' '.join(['fer_ablate'] + sys.argv[1:]))
     t = ablation_table(root); t.to_csv(Path(root)/'ablation_table.csv')
     fig = plot_ablation(t); fig.savefig(Path(root)/'ablation.png', dpi=110, bbox_inches='tight'); plt.close(fig)
     print(format_table(t).to_string())
+
+def fer_ablate():
+    "Train the ablation variants × seeds, then write the table and figure (the `fer_ablate` console script)."
+    return cli_main('fer_ablate', ablate_cli)

@@ -5,54 +5,22 @@
 # %% ../nbs/01_augment.ipynb #58d17919
 from __future__ import annotations
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import torch
 from torchvision.transforms import v2
 
+from .config import AugConfig
+
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'AUG_PRESETS', 'AugConfig', 'train_tfms', 'eval_tfms', 'describe', 'denormalize',
+__all__ = ['IMAGENET_NORM', 'VIEWS', 'train_tfms', 'eval_tfms', 'describe', 'check_view', 'view_tfms', 'denormalize',
            'pipeline_steps', 'show_pipeline', 'show_augmentations']
 
 # %% ../nbs/01_augment.ipynb #eddfb319
-IMAGENET_MEAN = (0.485, 0.456, 0.406)  # ImageNet per-channel mean of [0,1] pixels
-IMAGENET_STD = (0.229, 0.224, 0.225)   # ImageNet per-channel standard deviation
-
-@dataclass
-class AugConfig:
-    "Every parameter of the train and eval pipelines (paper defaults)."
-    size:int=224               # side of the network input
-    resize:int=256             # train: Resize to this, then RandomCrop(size); eval resizes straight to `size`
-    crop:bool=True             # RandomCrop after Resize(resize); False: train resizes straight to `size`
-    flip_p:float=0.5           # horizontal flip probability (0 = off)
-    rotation:float=15.         # max rotation in degrees (0 = off)
-    jitter:tuple=(0.2,0.2,0.2) # ColorJitter brightness, contrast, saturation (None or zeros = off)
-    jitter_p:float=0.5         # probability of applying the jitter
-    erase_p:float=0.25         # RandomErasing probability (0 = off), applied AFTER Normalize
-    erase_scale:tuple=(0.02,0.1) # RandomErasing area range, as fractions of the image
-    mean:tuple=IMAGENET_MEAN   # normalisation statistics (the model decides: Lite0 uses 0.5/0.5)
-    std:tuple=IMAGENET_STD
-
-    def __post_init__(self):
-        if self.size < 1: raise ValueError(f"size must be positive, got {self.size}.")
-        if self.crop and self.resize < self.size:
-            raise ValueError(f"resize={self.resize} is smaller than size={self.size}: RandomCrop cannot cut a {self.size}-pixel square from it. "
-                             "Raise `resize`, or set crop=False.")
-        for k in ('flip_p', 'jitter_p', 'erase_p'):
-            if not 0 <= getattr(self, k) <= 1: raise ValueError(f"{k} is a probability, got {getattr(self, k)}.")
-        if self.jitter is not None and len(self.jitter) != 3:
-            raise ValueError(f"jitter is (brightness, contrast, saturation), got {self.jitter}.")
-        if len(self.mean) != 3 or len(self.std) != 3: raise ValueError("mean and std need one value per RGB channel.")
-
-# %% ../nbs/01_augment.ipynb #11944b44
-AUG_PRESETS = {
-    'paper': AugConfig(),
-    'none': AugConfig(crop=False, flip_p=0., rotation=0., jitter=None, jitter_p=0., erase_p=0.),
-    'cpu': AugConfig(size=72, resize=81, rotation=10.),
-}
+IMAGENET_NORM = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))  # ImageNet's per-channel mean and std of [0,1] pixels: the paper's B0 wants them
 
 # %% ../nbs/01_augment.ipynb #f462335f
-def _train_steps(cfg:AugConfig)->list:
+def _train_steps(cfg:AugConfig, norm:tuple=IMAGENET_NORM)->list:
     "The train pipeline as (name, transform) pairs; switched-off steps are left out."
     steps = [('to image', v2.ToImage()), ('grey→3ch', v2.Grayscale(num_output_channels=3))]
     if cfg.crop: steps += [(f'resize {cfg.resize}', v2.Resize((cfg.resize, cfg.resize), antialias=True)), (f'crop {cfg.size}', v2.RandomCrop(cfg.size))]
@@ -62,47 +30,73 @@ def _train_steps(cfg:AugConfig)->list:
     if cfg.jitter is not None and any(cfg.jitter) and cfg.jitter_p > 0:
         b, c, s = cfg.jitter
         steps += [(f'jitter {b:g}/{c:g}/{s:g} p={cfg.jitter_p:g}', v2.RandomApply([v2.ColorJitter(brightness=b, contrast=c, saturation=s)], p=cfg.jitter_p))]
-    steps += [('float', v2.ToDtype(torch.float32, scale=True)), ('normalise', v2.Normalize(cfg.mean, cfg.std))]
+    steps += [('float', v2.ToDtype(torch.float32, scale=True)), ('normalise', v2.Normalize(*norm))]
     if cfg.erase_p > 0: steps += [(f'erase p={cfg.erase_p:g} {cfg.erase_scale[0]:g}–{cfg.erase_scale[1]:g}', v2.RandomErasing(p=cfg.erase_p, scale=cfg.erase_scale))]
     return steps
 
-def train_tfms(cfg:AugConfig=AugConfig(), # the parameters; `AUG_PRESETS['paper']` by default
+def train_tfms(cfg:AugConfig=AugConfig(),  # the parameters; `AUG_PRESETS['paper']` by default
+               norm:tuple=IMAGENET_NORM,  # (mean, std) per RGB channel: the network's
               )->v2.Compose:              # grey 1×H×W uint8 image -> augmented float32 3×size×size
     "The paper's training pipeline: upscale, random crop, flip, rotate, jitter, normalise, erase."
-    return v2.Compose([t for _, t in _train_steps(cfg)])
+    return v2.Compose([t for _, t in _train_steps(cfg, norm)])
 
-def eval_tfms(cfg:AugConfig=AugConfig(), # only `size`, `mean` and `std` are used
+def eval_tfms(cfg:AugConfig=AugConfig(), # only `size` is used
+              norm:tuple=IMAGENET_NORM,  # (mean, std) per RGB channel: the network's
              )->v2.Compose:              # grey 1×H×W uint8 image -> float32 3×size×size
     "The deterministic evaluation pipeline: grey to 3 channels, resize to `size`, normalise."
     return v2.Compose([v2.ToImage(), v2.Grayscale(num_output_channels=3), v2.Resize((cfg.size, cfg.size), antialias=True),
-                       v2.ToDtype(torch.float32, scale=True), v2.Normalize(cfg.mean, cfg.std)])
+                       v2.ToDtype(torch.float32, scale=True), v2.Normalize(*norm)])
 
 def describe(cfg:AugConfig=AugConfig())->str:
     "The train pipeline as one line of text, for logs and run cards."
     return ' → '.join(n for n, _ in _train_steps(cfg))
 
+# %% ../nbs/01_augment.ipynb #982f18d4
+VIEWS = ('none', 'flip', 'center', 'tencrop')  # the test-time views of a face
+
+def check_view(view)->str:
+    "`view` as one of `VIEWS` (True means 'flip' and False 'none', as the older `tta` flag did)."
+    v = {True: 'flip', False: 'none', None: 'none'}.get(view, view) if isinstance(view, (bool, type(None))) else view
+    if v not in VIEWS: raise ValueError(f"unknown view {view!r}; choose one of {', '.join(VIEWS)}.")
+    return v
+
+def _stack(views)->torch.Tensor: return torch.stack([v.as_subclass(torch.Tensor) for v in views])
+
+def view_tfms(cfg:AugConfig,            # the network's `size` and `resize`
+              view:str='none',          # one of `VIEWS`
+              norm:tuple=IMAGENET_NORM, # (mean, std): the network's normalisation
+             )->v2.Compose:             # grey 1×H×W uint8 image -> V×3×size×size float32 views
+    "The views of one face that test-time augmentation averages over."
+    view = check_view(view)
+    if view in ('center', 'tencrop'):  # the face at the training's scale: resized to `resize`, then cropped to `size`
+        big = eval_tfms(replace(cfg, size=max(cfg.resize, cfg.size)), norm)
+        if view == 'tencrop': return v2.Compose([big, v2.TenCrop(cfg.size), _stack])
+        return v2.Compose([big, v2.CenterCrop(cfg.size), lambda x: _stack([x])])
+    return v2.Compose([eval_tfms(cfg, norm), (lambda x: _stack([x, x.flip(-1)])) if view == 'flip' else (lambda x: _stack([x]))])
+
 # %% ../nbs/01_augment.ipynb #d74ce424
 def denormalize(x:torch.Tensor,           # normalised …×3×H×W float tensor
-                cfg:AugConfig=AugConfig(), # the config whose `mean` and `std` were applied
+                norm:tuple=IMAGENET_NORM, # the (mean, std) that was applied
                )->torch.Tensor:            # the same shape, values in [0, 1]
     "Undo `Normalize` for display."
-    mean, std = torch.tensor(cfg.mean).view(3, 1, 1), torch.tensor(cfg.std).view(3, 1, 1)
+    mean, std = (torch.tensor(v).view(3, 1, 1) for v in norm)
     return (x.as_subclass(torch.Tensor) * std + mean).clamp(0, 1)
 
 def pipeline_steps(x,                         # one grey face: 1×H×W uint8 tensor, `tv_tensors.Image` or PIL image
                    cfg:AugConfig=AugConfig(), # the train pipeline's parameters
+                   norm:tuple=IMAGENET_NORM,  # (mean, std) of the normalisation step
                   )->list:                    # (step name, image after that step) pairs, starting with the input
     "Run the train pipeline one step at a time, keeping every intermediate image."
     out = [('input', x)]
-    for name, t in _train_steps(cfg): x = t(x); out.append((name, x))
+    for name, t in _train_steps(cfg, norm): x = t(x); out.append((name, x))
     return out
 
 # %% ../nbs/01_augment.ipynb #6da2e083
-def _show(ax, im, normalised:bool, cfg:AugConfig):
+def _show(ax, im, normalised:bool, norm:tuple):
     "Draw one pipeline image (uint8, [0,1] float or normalised float) on `ax`."
     t = im if isinstance(im, torch.Tensor) else v2.functional.pil_to_tensor(im)
     lo, hi = t.float().min().item(), t.float().max().item()
-    if normalised: t = denormalize(t, cfg)
+    if normalised: t = denormalize(t, norm)
     elif t.dtype == torch.uint8: t = t.float() / 255
     t = t.as_subclass(torch.Tensor)
     ax.imshow(t[0] if t.shape[0] == 1 else t.permute(1, 2, 0), cmap='gray', vmin=0, vmax=1)
@@ -113,24 +107,26 @@ _INVISIBLE = ('to image', 'grey→3ch', 'float')  # steps that do not change wha
 
 def show_pipeline(face,                      # one grey face, as `pipeline_steps` takes it
                   cfg:AugConfig=AugConfig(), # the pipeline; random steps are forced on so each one shows
+                  norm:tuple=IMAGENET_NORM,  # (mean, std) of the normalisation step
                   seed:int=0,                # seed of the random draws
                   title:str='One face through the train pipeline'):
     "A row of panels: the face after each visible step of the train pipeline."
     import matplotlib.pyplot as plt
     cfg = replace(cfg, flip_p=float(cfg.flip_p > 0), jitter_p=float(cfg.jitter_p > 0), erase_p=float(cfg.erase_p > 0))
     torch.manual_seed(seed)
-    steps = [(n, im) for n, im in pipeline_steps(face, cfg) if n not in _INVISIBLE]
+    steps = [(n, im) for n, im in pipeline_steps(face, cfg, norm) if n not in _INVISIBLE]
     fig, axs = plt.subplots(1, len(steps), figsize=(1.9*len(steps), 2.6), squeeze=False)
     normalised = False
     for ax, (name, im) in zip(axs[0], steps):
         normalised |= name == 'normalise'
-        _show(ax, im, normalised, cfg)
+        _show(ax, im, normalised, norm)
         ax.set_title(name + (' (shown\ndenormalised)' if name == 'normalise' else ''), fontsize=9)
     fig.suptitle(title); fig.tight_layout()
     return fig
 
 def show_augmentations(face,                      # one grey face
                        cfg:AugConfig=AugConfig(), # the train pipeline
+                       norm:tuple=IMAGENET_NORM,  # (mean, std) of the normalisation step
                        n:int=16,                  # augmented copies to draw
                        seed:int=0,                # copy i uses seed `seed+i`
                        title:str='Augmented versions of one face'):
@@ -138,11 +134,11 @@ def show_augmentations(face,                      # one grey face
     import matplotlib.pyplot as plt
     cols = math.ceil(math.sqrt(n)); rows = math.ceil(n / cols)
     fig, axs = plt.subplots(rows, cols, figsize=(1.8*cols, 1.9*rows), squeeze=False)
-    tfm = train_tfms(cfg)
+    tfm = train_tfms(cfg, norm)
     for i, ax in enumerate(axs.flat):
         ax.axis('off')
         if i >= n: continue
         torch.manual_seed(seed + i)
-        ax.imshow(denormalize(tfm(face), cfg).permute(1, 2, 0)); ax.set_title(f'seed {seed+i}', fontsize=8)
+        ax.imshow(denormalize(tfm(face), norm).permute(1, 2, 0)); ax.set_title(f'seed {seed+i}', fontsize=8)
     fig.suptitle(title); fig.tight_layout()
     return fig

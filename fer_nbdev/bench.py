@@ -4,11 +4,9 @@
 
 # %% ../nbs/09_bench.ipynb #9cae60b2
 from __future__ import annotations
-import json, os, re, sys, time
-from dataclasses import replace
+import os, re, sys, time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import torch
 import torch.nn as nn
@@ -19,11 +17,14 @@ from .augment import train_tfms
 from .data import FERDataset, load_fer2013, synthetic_fer
 from .engine import TensorLoader, tune_cpu_malloc
 from .model import create_model, norm_stats
-from .runcard import run_card, save_json, card_markdown
-from .train import autocast, get_config, make_optimizer, pick_device
+from .runcard import run_card, save_json
+from .config import get_config, cli_main
+from .model import pick_device
+from .train import make_loss, make_optimizer, train_step
 
 # %% auto #0
-__all__ = ['TARGETS', 'forever', 'throughput', 'train_step', 'bench_faces', 'run_bench', 'bench_table', 'bench_file', 'fer_bench']
+__all__ = ['TARGETS', 'forever', 'throughput', 'bench_step', 'bench_faces', 'run_bench', 'bench_table', 'bench_file', 'bench_cli',
+           'fer_bench']
 
 # %% ../nbs/09_bench.ipynb #c6d433a9
 def forever(loader):
@@ -54,15 +55,14 @@ def throughput(batches,                  # an iterable of (x, y) batches
     return dict(images_per_s=n/dt, batches=k, images=n, seconds=dt)
 
 # %% ../nbs/09_bench.ipynb #f1fb9302
-def train_step(model:nn.Module, cfg, device)->callable:
-    "f(x, y): one training step of `model` on a batch, as `03_train`'s `train_one_epoch` takes it."
-    opt = make_optimizer(cfg, model); crit = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
+def bench_step(model:nn.Module, cfg, device)->callable:
+    "f(x, y): one step of the trainer's own `train_step` (`03_train`) on a batch, with the run's loss, optimizer and scaler."
+    opt, crit = make_optimizer(cfg, model), make_loss(cfg)
     scaler = torch.amp.GradScaler(device.type, enabled=device.type == 'cuda' and cfg.amp == 'fp16')
     model.train()
     def step(x, y):
         x, y = x.to(device, non_blocking=True).contiguous(memory_format=torch.channels_last), y.to(device, non_blocking=True)
-        with autocast(cfg, device): loss = crit(model(x).float(), y)
-        opt.zero_grad(set_to_none=True); scaler.scale(loss).backward(); scaler.step(opt); scaler.update()
+        train_step(model, x, y, opt, scaler, crit, cfg)
     return step
 
 # %% ../nbs/09_bench.ipynb #6a17f6da
@@ -94,24 +94,23 @@ def run_bench(sizes=(224, 'cpu'),        # input sides; 'cpu' is the `cpu` prese
     "Measure the reference pipeline and the fast engine on the same faces, model and batch size."
     device = pick_device(device)
     if threads: torch.set_num_threads(threads)
-    tuned = device.type == 'cpu' and tune_cpu_malloc()  # both pipelines, and the workers forked from here (07_engine)
+    tuned = device.type == 'cpu' and tune_cpu_malloc()  # both pipelines, and the workers forked from here (01a_engine)
     workers = len(os.sched_getaffinity(0)) if workers is None else workers
     faces, labels, source, digest = bench_faces(synthetic, data)
     rows = []
     for size in sizes:
         size = get_config('cpu').aug.size if size == 'cpu' else int(size)
-        cfg = get_config(preset, img_size=size, pretrained=False)
+        cfg = get_config(preset, size=size, pretrained=False)
         bs_ = bs or cfg.bs
         torch.manual_seed(0)
         model = create_model(cfg.arch, pretrained=False, num_classes=7).to(device).to(memory_format=torch.channels_last)
-        mean, std = norm_stats(model)
-        aug = replace(cfg.aug, mean=tuple(mean), std=tuple(std))
-        ref = lambda: forever(DataLoader(FERDataset(faces, labels, train_tfms(aug)), bs_, shuffle=True, drop_last=True, num_workers=workers,
+        aug, norm = cfg.aug, norm_stats(model)
+        ref = lambda: forever(DataLoader(FERDataset(faces, labels, train_tfms(aug, norm)), bs_, shuffle=True, drop_last=True, num_workers=workers,
                                          pin_memory=device.type == 'cuda', persistent_workers=workers > 0))
-        fast = lambda: forever(TensorLoader(faces, labels, bs_, aug, device=device, seed=0))
+        fast = lambda: forever(TensorLoader(faces, labels, bs_, aug, norm, device=device, seed=0))
         to_dev = lambda x, y: x.to(device, non_blocking=True)
         kw = dict(seconds=seconds, max_batches=batches, warmup=warmup, device=device)
-        for measure, step in (('augment', None), ('train step', train_step(model, cfg, device))):
+        for measure, step in (('augment', None), ('train step', bench_step(model, cfg, device))):
             r = throughput(ref(), step or to_dev, **kw)
             f = throughput(fast(), step, **kw)
             rows.append(dict(size=size, measure=measure, reference=r['images_per_s'], fast=f['images_per_s'], ratio=f['images_per_s']/r['images_per_s'],
@@ -139,7 +138,7 @@ def bench_file(device, folder='results/bench')->Path:
 
 # %% ../nbs/09_bench.ipynb #6738b5e6
 @call_parse
-def fer_bench(seconds:float=10.,         # time budget of each measurement (at least 2 batches are timed)
+def bench_cli(seconds:float=10.,         # time budget of each measurement (at least 2 batches are timed)
               batches:int=None,          # at most this many timed batches per measurement
               device:str='auto',         # device of the fast engine and the training step: auto, cpu, cuda
               sizes:str='224,cpu',       # input sides, comma-separated; 'cpu' is the cpu preset's (72)
@@ -151,12 +150,19 @@ def fer_bench(seconds:float=10.,         # time budget of each measurement (at l
               data:str=None,             # FER2013 .zip, folder or csv (default: find_fer2013)
               out:str=None,              # JSON to write (default: results/bench/fer_bench_<cpu|gpu>.json)
               threads:int=None,          # torch threads of the benchmark process (default: torch's, the cores); workers always use 1
+              debug:store_true=False,    # show the full traceback of an error
              ):
     "Images per second of the reference pipeline and the fast engine, for augmentation and for a training step."
     t0, load_before = time.perf_counter(), os.getloadavg()
+    bad = [s for s in sizes.split(',') if s != 'cpu' and not s.strip().isdigit()]
+    if bad: raise ValueError(f"--sizes takes input sides in pixels, comma-separated (e.g. 224,cpu), not {', '.join(bad)}")
     res = run_bench([s if s == 'cpu' else int(s) for s in sizes.split(',')], seconds, batches, device, preset, bs, workers, warmup, synthetic, data, threads=threads)
     res['card'] = run_card(' '.join(['fer_bench'] + sys.argv[1:]), res['settings']['device'], res['settings']['data_sha256'],
                            wall_s=round(time.perf_counter() - t0, 1), load_avg_before=[round(l, 2) for l in load_before],
                            load_avg_after=[round(l, 2) for l in os.getloadavg()])
     path = save_json(res, out or bench_file(res['settings']['device']))
     print(bench_table(res).to_string(index=False)); print(f"load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}; wrote {path}")
+
+def fer_bench():
+    "Images per second of the reference pipeline and the fast engine (the `fer_bench` console script)."
+    return cli_main('fer_bench', bench_cli)

@@ -21,8 +21,8 @@ from tqdm.auto import tqdm
 __all__ = ['CLASSES', 'CSV_CLASSES', 'SPLITS', 'FACE_SIZE', 'CSV_TO_LABEL', 'DEFAULT_LOCATIONS', 'PROTOCOLS', 'CLASS_ALIASES',
            'PAPER_TABLE3_SUPPORT', 'FERData', 'synthetic_fer', 'save_folder', 'save_csv', 'decode_face', 'parse_entry',
            'read_folder', 'read_csv', 'find_fer2013', 'source_digest', 'cache_dir', 'load_fer2013', 'split_indices',
-           'FERDataset', 'fer_datasets', 'fer_dataloaders', 'to_face', 'folder_classes', 'read_face_folder',
-           'plot_class_distribution', 'show_faces']
+           'eval_sets', 'train_subset', 'FERDataset', 'fer_datasets', 'fer_dataloaders', 'to_face', 'folder_classes',
+           'read_face_folder', 'plot_class_distribution', 'show_faces']
 
 # %% ../nbs/00_data.ipynb #9bb460c2
 CLASSES = ('angry', 'disgust', 'fear', 'happy', 'neutral', 'sad', 'surprise')  # the library's class order
@@ -260,6 +260,26 @@ def split_indices(data:FERData,       # the dataset
         tr, va = train_test_split(idx['Training'], test_size=valid_pct, random_state=seed, stratify=data.labels[idx['Training']])
         return dict(train=np.sort(tr), valid=np.sort(va), test=np.concatenate([idx['PublicTest'], idx['PrivateTest']]))
     raise ValueError(f"unknown protocol {protocol!r}; choose one of {PROTOCOLS}.")
+
+# %% ../nbs/00_data.ipynb #2d16f485
+def eval_sets(data:FERData,  # the dataset
+              protocol:str,  # 'standard' or 'paper' (decides the validation set)
+             )->dict:        # valid, PrivateTest and test_folder indices
+    "Indices of the sets every run is evaluated on."
+    s = split_indices(data, protocol)
+    pub, priv = np.flatnonzero(data.split == 'PublicTest'), np.flatnonzero(data.split == 'PrivateTest')
+    return dict(valid=s['valid'], PrivateTest=priv, test_folder=np.concatenate([pub, priv]))
+
+# %% ../nbs/00_data.ipynb #9c480dcc
+def train_subset(idx:np.ndarray,    # indices of the training split
+                 labels:np.ndarray, # labels of the whole dataset
+                 fraction:float=1., # share to keep, in (0, 1]
+                 seed:int=0,        # which share
+                )->np.ndarray:      # sorted indices, every class in proportion
+    "A stratified random `fraction` of the training indices `idx` (all of them for 1)."
+    if not 0 < fraction <= 1: raise ValueError(f"train_fraction must be in (0, 1], got {fraction}.")
+    if fraction == 1: return idx
+    return np.sort(train_test_split(idx, train_size=fraction, stratify=labels[idx], random_state=seed)[0])
 
 # %% ../nbs/00_data.ipynb #5c0a4571
 class FERDataset(Dataset):

@@ -4,47 +4,44 @@
 
 # %% ../nbs/04_evaluate.ipynb #79ba3cf8
 from __future__ import annotations
-import json, sys, time
-from dataclasses import replace
+import json, sys, time, warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from fastcore.script import call_parse, Param, store_true
-import torch
 from sklearn.metrics import classification_report, confusion_matrix, f1_score
-from torch.utils.data import DataLoader
-from torchvision import tv_tensors
-from torchvision.transforms import v2
 
-from .augment import AugConfig, eval_tfms
-from .data import CLASSES, PAPER_TABLE3_SUPPORT, FERData, FERDataset, folder_classes, load_fer2013, read_face_folder, synthetic_fer
-from .train import PRESETS, autocast, eval_sets, get_probs, load_checkpoint, pick_device, test_metrics
-from .runcard import run_card, save_json, card_markdown
+from .config import PRESETS, cli_main
+from .augment import check_view
+from .data import CLASSES, PAPER_TABLE3_SUPPORT, FERData, eval_sets, folder_classes, load_fer2013, read_face_folder, synthetic_fer
+from .model import MODEL_DIR, face_probs, load_checkpoint, pick_device
+from .train import PROB_COLS, read_predictions, test_metrics
+from .runcard import run_card, save_json
 
 # %% auto #0
-__all__ = ['RUN_FILES', 'EVAL_SETS', 'PAPER_RESULTS', 'TTA_MODES', 'load_run', 'select', 'classification_table', 'plot_confusion',
+__all__ = ['RUN_FILES', 'EVAL_SETS', 'PAPER_RESULTS', 'load_run', 'select', 'classification_table', 'plot_confusion',
            'most_confused', 'summarize', 'plot_history', 'paper_comparison', 'paper_table3', 'recipe_comparison',
-           'tta_tfms', 'tta_probs', 'ensemble_probs', 'evaluate_checkpoint', 'evaluate_folder', 'fer_evaluate']
+           'ensemble_probs', 'evaluate_checkpoint', 'evaluate_folder', 'evaluate_cli', 'fer_evaluate']
 
 # %% ../nbs/04_evaluate.ipynb #6ac8b9b0
-RUN_FILES = dict(config='config.json', history='history.csv', metrics='metrics.json', predictions='predictions.csv', card='run_card.json')
+RUN_FILES = dict(config='config.json', history='history.csv', metrics='metrics.json', predictions='predictions.npz', card='run_card.json')
 
 def load_run(run_dir:str|Path, # a run directory of `fit`, or a committed `results/<name>/`
             )->dict:           # config, history, metrics, predictions, card and path
     "Read the tables and records of a run directory into one dictionary."
     run_dir = Path(run_dir)
     if not run_dir.is_dir(): raise FileNotFoundError(f"run directory {run_dir} not found. Pass a folder written by fer_train (runs/<name>) or a committed results/<name>.")
-    missing = [f for f in RUN_FILES.values() if not (run_dir/f).exists()]
+    missing = [f for f in RUN_FILES.values() if not (run_dir/f).exists() and not (f == 'predictions.npz' and (run_dir/'predictions.csv').exists())]
     if missing: raise FileNotFoundError(f"{run_dir} is not a complete run directory: {', '.join(missing)} missing. "
                                         "A run writes them when it finishes; an interrupted run can be completed with fer_train --resume.")
-    read = {'.json': lambda p: json.loads(p.read_text()), '.csv': pd.read_csv}
+    read = {'.json': lambda p: json.loads(p.read_text()), '.csv': pd.read_csv, '.npz': read_predictions}
     return {k: read[Path(f).suffix](run_dir/f) for k, f in RUN_FILES.items()} | dict(path=run_dir)
 
 # %% ../nbs/04_evaluate.ipynb #d07670c0
 EVAL_SETS = ('PrivateTest', 'PublicTest', 'test_folder', 'valid')
 
-def select(preds:pd.DataFrame,        # `predictions.csv` of a run
+def select(preds:pd.DataFrame,        # the predictions of a run (`load_run(...)['predictions']`)
            set_name:str='PrivateTest', # one of `EVAL_SETS`
            tta:bool=False,             # the flip-TTA predictions instead of the plain ones
           )->tuple:                    # labels (N,), probabilities (N×7)
@@ -56,7 +53,7 @@ def select(preds:pd.DataFrame,        # `predictions.csv` of a run
     else:
         rows = rows[rows.set == 'test_folder']
         if set_name != 'test_folder': rows = rows[rows.split == set_name]
-    return rows.label.to_numpy(), rows[[f"p_{c}" for c in CLASSES]].to_numpy()
+    return rows.label.to_numpy(), rows[PROB_COLS].to_numpy()
 
 # %% ../nbs/04_evaluate.ipynb #9ba501e3
 def _report(labels, preds)->dict:
@@ -189,51 +186,6 @@ def recipe_comparison(config:dict, # a run's `config.json`
     df['same'] = df.paper == df.run
     return df
 
-# %% ../nbs/04_evaluate.ipynb #e60b1803
-TTA_MODES = ('none', 'flip', 'center', 'tencrop')
-
-def _tta_mode(tta)->str:
-    "`tta` as one of `TTA_MODES` (True means 'flip', False 'none', as before the modes existed)."
-    mode = {True: 'flip', False: 'none', None: 'none'}.get(tta, tta) if isinstance(tta, (bool, type(None))) else tta
-    if mode not in TTA_MODES: raise ValueError(f"unknown test-time augmentation {tta!r}; choose one of {', '.join(TTA_MODES)}.")
-    return mode
-
-def _stack(views)->torch.Tensor: return torch.stack([v.as_subclass(torch.Tensor) for v in views])
-
-def tta_tfms(aug:AugConfig,    # the checkpoint's `size`, `resize`, `mean` and `std`
-             tta:str='none',   # 'none', 'flip', 'center' or 'tencrop'
-            ):                 # grey 1×H×W uint8 image -> V×3×size×size float32 views
-    "The views of one face that test-time augmentation averages over."
-    mode = _tta_mode(tta)
-    if mode in ('center', 'tencrop'):  # the face at the training's scale: resized to `resize`, then cropped to `size`
-        big = eval_tfms(replace(aug, size=max(aug.resize, aug.size)))
-        if mode == 'tencrop': return v2.Compose([big, v2.TenCrop(aug.size), _stack])
-        return v2.Compose([big, v2.CenterCrop(aug.size), lambda x: _stack([x])])
-    base = eval_tfms(aug)
-    return v2.Compose([base, (lambda x: _stack([x, x.flip(-1)])) if mode == 'flip' else (lambda x: _stack([x]))])
-
-@torch.no_grad()
-def tta_probs(model:torch.nn.Module, # a classifier in eval mode (`load_checkpoint`)
-              faces:np.ndarray,      # N×48×48 uint8 faces
-              labels:np.ndarray,     # N labels
-              aug:AugConfig,         # the checkpoint's eval pipeline, with its mean/std
-              tta:str='none',        # 'none', 'flip', 'center' or 'tencrop'
-              bs:int=256,            # network images per batch (views included)
-              device=None,           # default: the model's device
-              cfg=None,              # the checkpoint's `TrainConfig`, for its autocast on CUDA
-             )->tuple:               # probabilities (N×C numpy, averaged over the views), labels (N,)
-    "Softmax probabilities of every face, averaged over its test-time views."
-    device = device or next(model.parameters()).device
-    tfm = tta_tfms(aug, tta); n_views = len(tfm(tv_tensors.Image(torch.zeros(1, 48, 48, dtype=torch.uint8))))
-    dl = DataLoader(FERDataset(faces, labels, tfm), max(1, bs // n_views))
-    model.eval(); out, ys = [], []
-    for x, y in dl:
-        b = len(x); x = x.flatten(0, 1).to(device).contiguous(memory_format=torch.channels_last)
-        with (autocast(cfg, device) if cfg else torch.autocast(device.type, enabled=False)):
-            p = model(x).float().softmax(1)
-        out.append(p.view(b, n_views, -1).mean(1).cpu()); ys.append(y)
-    return torch.cat(out).numpy(), torch.cat(ys).numpy()
-
 # %% ../nbs/04_evaluate.ipynb #505a6672
 def _split_indices(data:FERData, split:str, protocol:str)->np.ndarray:
     if split not in EVAL_SETS: raise ValueError(f"unknown split {split!r}; choose one of {', '.join(EVAL_SETS)}.")
@@ -254,7 +206,7 @@ def ensemble_probs(checkpoints:list,         # checkpoints (best.pt, model.pt) w
                    device:str='auto',        # 'auto', 'cpu', 'cuda'
                   )->tuple:                  # probabilities (N×C, the members' mean), labels, and one dict per member
     "Average the class probabilities of several checkpoints, each with its own input size and normalisation."
-    device, mode, out, members, idx0 = pick_device(device), _tta_mode(tta), [], [], None
+    device, mode, out, members, idx0 = pick_device(device), check_view(tta), [], [], None
     for path in _checkpoints(checkpoints):
         model, cfg, ck = load_checkpoint(path, device)
         idx = np.arange(len(data)) if split is None else _split_indices(data, split, cfg.protocol)
@@ -262,9 +214,7 @@ def ensemble_probs(checkpoints:list,         # checkpoints (best.pt, model.pt) w
             raise ValueError(f"{path} selects other {split} faces than {members[0]['checkpoint']} (protocol {cfg.protocol!r}): "
                              "the members of an ensemble must be evaluated on the same faces.")
         idx0 = idx
-        aug = replace(cfg.aug, mean=tuple(ck['mean']), std=tuple(ck['std']))
-        probs, labels = tta_probs(model, data.faces[idx], data.labels[idx], aug, mode, bs, device, cfg)
-        out.append(probs)
+        out.append(face_probs(model, data.faces[idx], cfg.aug, mode, bs, cfg.amp)); labels = data.labels[idx]
         members.append(dict(checkpoint=str(path), epoch=int(ck['epoch']) + 1 if 'epoch' in ck else None, arch=cfg.arch,
                             pretrained=cfg.pretrained, size=cfg.aug.size, seed=cfg.seed, protocol=cfg.protocol))
     return np.mean(out, 0), labels, members
@@ -272,7 +222,7 @@ def ensemble_probs(checkpoints:list,         # checkpoints (best.pt, model.pt) w
 def _evaluate(checkpoint, data, split, tta, bs, device):
     probs, labels, members = ensemble_probs(checkpoint, data, split, tta, bs, device)
     meta = (members[0] if len(members) == 1 else dict(checkpoint=[m['checkpoint'] for m in members], ensemble=members))
-    return meta | dict(split=split or data.split[0], tta=_tta_mode(tta)) | summarize(labels, probs), labels, probs
+    return meta | dict(split=split or data.split[0], tta=check_view(tta)) | summarize(labels, probs), labels, probs
 
 def evaluate_checkpoint(checkpoint:str|Path|list, # best.pt or last.pt of a run; a list of them: their ensemble
                         data:FERData,             # the faces (`load_fer2013()`)
@@ -292,9 +242,7 @@ def evaluate_folder(folder:str|Path,     # a folder with one subfolder of face i
                     device:str='auto',   # 'auto', 'cpu', 'cuda'
                    )->tuple:             # summary dict, labels, probabilities
     "Cross-dataset evaluation: accuracy, F1, report and confusion matrix of a model on another face dataset."
-    if checkpoint is None:
-        from fer_nbdev.infer import MODEL_DIR
-        checkpoint = MODEL_DIR/'model.pt'
+    if checkpoint is None: checkpoint = MODEL_DIR/'model.pt'
     found = folder_classes(folder)
     data = read_face_folder(folder, progress=False)
     res, labels, probs = _evaluate(checkpoint, data, None, tta, bs, device)
@@ -308,7 +256,7 @@ def evaluate_folder(folder:str|Path,     # a folder with one subfolder of face i
 _TAG = dict(none='', flip='_tta', center='_center', tencrop='_tencrop')  # file-name suffix of each TTA mode (flip keeps the runs' '_tta')
 
 @call_parse
-def fer_evaluate(checkpoint:Param("best.pt or last.pt to run over the faces; several: their ensemble (mean probabilities)", str, nargs='+')=None,
+def evaluate_cli(checkpoint:Param("best.pt or last.pt to run over the faces; several: their ensemble (mean probabilities)", str, nargs='+')=None,
                  run:str=None,            # or: a run directory (runs/<name>, results/<name>) to render from its predictions.csv
                  folder:str=None,         # or: a folder-per-class face dataset (CK+48, JAFFE, ...): cross-dataset evaluation of --checkpoint or the shipped model
                  split:str='PrivateTest', # PrivateTest, PublicTest, test_folder (both) or valid
@@ -318,6 +266,7 @@ def fer_evaluate(checkpoint:Param("best.pt or last.pt to run over the faces; sev
                  synthetic:store_true=False, # use tiny generated data instead of FER2013 (smoke test)
                  bs:int=256,              # batch size
                  device:str='auto',       # auto, cpu, cuda
+                 debug:store_true=False,  # show the full traceback of an error
                 ):
     "Evaluate a checkpoint, an ensemble or the shipped model (on FER2013 or another face dataset), or render a run directory."
     import matplotlib.pyplot as plt
@@ -325,7 +274,8 @@ def fer_evaluate(checkpoint:Param("best.pt or last.pt to run over the faces; sev
         raise ValueError("pass either --checkpoint (run the model over the faces), --run (read a run directory's predictions.csv) or --folder (another face dataset).")
     if folder is not None and run is not None: raise ValueError("--folder evaluates a model (--checkpoint, or the shipped one), not a run directory's predictions.")
     if out is None: raise ValueError("pass --out DIR: the folder to write metrics and figures to.")
-    t0, out, mode = time.perf_counter(), Path(out), _tta_mode(tta)
+    t0, out, mode = time.perf_counter(), Path(out), check_view(tta)
+    if out.exists() and not out.is_dir(): raise NotADirectoryError(f"--out {out} is a file; pass a folder for the metrics and figures")
     cks = _checkpoints(checkpoint) if checkpoint else None
     run_dir = Path(cks[0]).parent if cks and len(cks) == 1 else None
     if folder is not None:
@@ -353,3 +303,7 @@ def fer_evaluate(checkpoint:Param("best.pt or last.pt to run over the faces; sev
     if run_dir is not None and (run_dir/'history.csv').exists(): figs['curves.png'] = plot_history(pd.read_csv(run_dir/'history.csv'), title=f'training curves of {run_dir.name}')
     for name, fig in figs.items(): fig.savefig(out/name, dpi=110, bbox_inches='tight'); plt.close(fig)
     print(f"{tag}: {res['n']:,} faces, accuracy {res['accuracy']:.4f}, macro F1 {res['macro_f1']:.4f} -> {out}", flush=True)
+
+def fer_evaluate():
+    "Evaluate a checkpoint, an ensemble or the shipped model, or render a run directory (the `fer_evaluate` console script)."
+    return cli_main('fer_evaluate', evaluate_cli)

@@ -4,11 +4,8 @@
 
 # %% ../nbs/05_infer.ipynb #aeb50589
 from __future__ import annotations
-import functools, hashlib, importlib.util, json, warnings
-from dataclasses import replace
-from datetime import datetime, timezone
+import functools, json, sys, warnings
 from pathlib import Path
-from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -19,41 +16,46 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from torchvision import tv_tensors
 from tqdm.auto import tqdm
 
-from .augment import AugConfig, eval_tfms
-from .evaluate import tta_tfms
-from torchvision.transforms import v2
+from .config import cli_main
+from .augment import view_tfms
 from .data import FACE_SIZE
-from .train import load_checkpoint
-from .runcard import save_json
+from .model import as_model, face_probs, load_model, norm_stats
+from .runcard import atomic_write
 
 # %% auto #0
-__all__ = ['MARGIN', 'MODEL_DIR', 'VIEWS', 'VIDEO_EXT', 'load_image', 'to_gray', 'face_detector', 'detect_faces', 'to_fer',
-           'crop_face', 'export_model', 'FERModel', 'load_model', 'face_inputs', 'classify', 'predict', 'draw_faces',
-           'predict_video', 'fer_predict', 'cam_layer', 'layer_name', 'gradcam', 'show_gradcam', 'export_onnx',
-           'onnx_session', 'onnx_probs']
+__all__ = ['MARGIN', 'VIDEO_EXT', 'IMAGE_EXT', 'load_image', 'to_gray', 'face_detector', 'detect_faces', 'to_fer', 'crop_face',
+           'predict', 'draw_faces', 'predict_video', 'predict_cli', 'fer_predict', 'cam_layer', 'layer_name', 'gradcam',
+           'show_gradcam']
 
 # %% ../nbs/05_infer.ipynb #5a755c7d
 def load_image(image,            # a path, a PIL image, or an H×W (grey) or H×W×3/4 array
                bgr:bool=False,   # the array's channels are in OpenCV's BGR order
               )->np.ndarray:     # H×W×3 RGB or H×W grey, uint8
     "Any supported image as an RGB or grey uint8 array."
+    if image is None or isinstance(image, (bytes, bytearray, int, float, dict)):
+        raise TypeError(f"image must be a path, a PIL image or an array, got {type(image).__name__} (read files with a path, or decode bytes with PIL first)")
     if isinstance(image, (str, Path)):
         path = Path(image)
-        if not path.is_file(): raise FileNotFoundError(f"{path}: no such image file.")
+        if path.is_dir(): raise IsADirectoryError(f"{path} is a folder, not an image (pass the image files in it)")
+        if not path.is_file(): raise FileNotFoundError(f"{path}: no such image file")
         try:
             im = Image.open(path); im.load()
+        except Image.DecompressionBombError:
+            raise ValueError(f"{path}: {im.size[0]}×{im.size[1]} pixels is more than PIL's limit of {Image.MAX_IMAGE_PIXELS:,} (shrink the photo first)") from None
         except (UnidentifiedImageError, OSError, ValueError) as e:
             raise ValueError(f"{path}: cannot read this image ({e}). Is it a photo (jpg, png, ...) and not damaged?") from None
         image, bgr = ImageOps.exif_transpose(im), False
     if isinstance(image, Image.Image): image, bgr = np.asarray(image.convert('L' if image.mode in ('L', 'I;16', 'I', 'F') else 'RGB')), False
     a = np.asarray(image)
+    if a.dtype.kind == 'f' and a.size and not np.isfinite(a).all():
+        warnings.warn(f"the image has {int((~np.isfinite(a)).sum())} NaN or infinite pixels; they are read as 0"); a = np.nan_to_num(a, nan=0., posinf=0., neginf=0.)
     if a.dtype != np.uint8:
         if a.dtype.kind == 'f' and a.size and a.max() <= 1: a = a * 255
         a = np.clip(a, 0, 255).astype(np.uint8)
     if a.ndim == 3 and a.shape[2] == 1: a = a[..., 0]
     if a.ndim == 3 and a.shape[2] == 4: a = a[..., :3]
-    if not (a.ndim == 2 or (a.ndim == 3 and a.shape[2] == 3)):
-        raise ValueError(f"expected an H×W grey or H×W×3 colour image, got an array of shape {a.shape}.")
+    if not (a.ndim == 2 or (a.ndim == 3 and a.shape[2] == 3)) or 0 in a.shape:
+        raise ValueError(f"expected an H×W grey or H×W×3 colour image with pixels, got an array of shape {a.shape}")
     return np.ascontiguousarray(a[..., ::-1] if bgr and a.ndim == 3 else a)
 
 def to_gray(image:np.ndarray)->np.ndarray:
@@ -99,101 +101,26 @@ def crop_face(gray:np.ndarray,       # H×W uint8 grey image
     if pad: gray = cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_REPLICATE); x0, y0 = x0 + pad, y0 + pad
     return to_fer(gray[y0:y0+s, x0:x0+s])
 
-# %% ../nbs/05_infer.ipynb #506aa175
-MODEL_DIR = Path(importlib.util.find_spec('fer_nbdev').origin).parent/'models'  # where the shipped model lives
-
-def _sha256(path:Path)->str: return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-def export_model(run_dir:str|Path,         # a finished run directory: best.pt, metrics.json, run_card.json
-                 dest:str|Path|None=None,  # folder to write `model.pt` and `model.json` to (default: `MODEL_DIR`)
-                )->Path:                   # the written `model.pt`
-    "Turn a run's best checkpoint into a small fp16 model file with a JSON card beside it."
-    run_dir, dest = Path(run_dir), Path(dest or MODEL_DIR)
-    for f in ('best.pt', 'metrics.json', 'run_card.json'):
-        if not (run_dir/f).is_file(): raise FileNotFoundError(f"{run_dir/f} not found: export_model needs a finished run directory.")
-    ck = torch.load(run_dir/'best.pt', map_location='cpu', weights_only=True)
-    weights = {k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in ck['model'].items()}
-    dest.mkdir(parents=True, exist_ok=True)
-    keep = {k: ck[k] for k in ('config', 'classes', 'mean', 'std', 'epoch', 'valid_acc') if k in ck}
-    tmp = dest/'model.pt.tmp'; torch.save(dict(model=weights, **keep), tmp); tmp.replace(dest/'model.pt')
-    save_json(dict(file='model.pt', dtype='float16', bytes=(dest/'model.pt').stat().st_size, sha256=_sha256(dest/'model.pt'),
-                   source=str(run_dir), source_sha256=_sha256(run_dir/'best.pt'), **keep,
-                   exported=datetime.now(timezone.utc).isoformat(timespec='seconds'),
-                   metrics=json.loads((run_dir/'metrics.json').read_text()),
-                   run_card=json.loads((run_dir/'run_card.json').read_text())), dest/'model.json')
-    return dest/'model.pt'
-
-# %% ../nbs/05_infer.ipynb #e37e3d08
-class FERModel(NamedTuple):
-    "A classifier ready for inference: the network, its input pipeline and its class names."
-    model:nn.Module  # fp32, eval mode
-    aug:AugConfig    # `size`, `mean` and `std` of the network's input
-    classes:tuple    # class names, in output order
-    info:dict        # the `model.json` beside the file ({} for a run checkpoint)
-
-@functools.lru_cache(maxsize=4)
-def _load(path:str, mtime:float)->FERModel:
-    model, cfg, ck = load_checkpoint(path)
-    card = Path(path).with_suffix('.json')
-    info = json.loads(card.read_text()) if card.name == 'model.json' and card.is_file() else {}
-    return FERModel(model, replace(cfg.aug, mean=tuple(ck['mean']), std=tuple(ck['std'])), tuple(ck['classes']), info)
-
-def load_model(path:str|Path|None=None, # a `model.pt` or a run's `best.pt`; None: the shipped model
-              )->FERModel:
-    "A model for inference, loaded once per process (again if the file changes)."
-    path = Path(path or MODEL_DIR/'model.pt').resolve()
-    if not path.is_file():
-        raise FileNotFoundError(f"model file {path} not found." + (" The package ships without its model: create it with "
-                                "`export_model('runs/cpu')` from a finished training run, or reinstall fer_nbdev." if path.parent == MODEL_DIR.resolve() else ""))
-    return _load(str(path), path.stat().st_mtime)
-
-def _as_model(model)->FERModel:
-    "`model` as a `FERModel`: None is the shipped model, a path is loaded."
-    if model is None or isinstance(model, (str, Path)): return load_model(model)
-    if isinstance(model, FERModel): return model
-    raise TypeError(f"model must be None, a path or a FERModel (from `load_model`), got {type(model).__name__}.")
-
-# %% ../nbs/05_infer.ipynb #268b0047
-VIEWS = ('none', 'center')  # single-view inputs: the paper's evaluation resize, or the training's scale (see below)
-
-def face_inputs(faces:list,      # 48×48 uint8 grey faces (a list or an N×48×48 array)
-                aug:AugConfig,   # the model's input pipeline (`FERModel.aug`)
-                view:str='none', # 'none': training's evaluation pipeline; 'center': resized to `aug.resize`, centre-cropped
-               )->torch.Tensor:  # N×3×size×size float32, normalised
-    "The network's input for a batch of grey faces, exactly as in training's evaluation (or its centre view)."
-    if view not in VIEWS: raise ValueError(f"unknown view {view!r}; choose one of {', '.join(VIEWS)}.")
-    tfm = eval_tfms(aug) if view == 'none' else v2.Compose([tta_tfms(aug, view), lambda x: x[0]])
-    if not len(faces): return torch.zeros(0, 3, aug.size, aug.size)
-    return torch.stack([tfm(tv_tensors.Image(torch.tensor(np.asarray(f, np.uint8))[None])) for f in faces]).as_subclass(torch.Tensor)
-
-@torch.no_grad()
-def classify(faces:list,     # 48×48 uint8 grey faces
-             model=None,     # a `FERModel`, a model path, or None for the shipped model
-             view:str='none',# 'none' or 'center' (see `face_inputs`)
-            )->np.ndarray:   # N×C class probabilities
-    "Class probabilities of grey 48×48 faces, all in one batch."
-    m = _as_model(model)
-    x = face_inputs(faces, m.aug, view)
-    if not len(x): return np.zeros((0, len(m.classes)), np.float32)
-    return m.model(x.contiguous(memory_format=torch.channels_last)).float().softmax(1).numpy()
-
 # %% ../nbs/05_infer.ipynb #e60cc33d
 def predict(image,                 # a path, PIL image or array (RGB, BGR with `bgr`, grey), or a list of them
             model=None,            # a `FERModel`, a model path, or None for the shipped model
             detect:bool=True,      # find faces; False: each image is one face crop
             bgr:bool=False,        # arrays are in OpenCV's BGR order
             margin:float=MARGIN,   # crop margin around each detected face (see `crop_face`)
-            view:str='none',       # the network's view of each crop: 'none' or 'center' (see `face_inputs`)
+            view:str='none',       # the network's view of each crop, one of `VIEWS` (see `face_probs`)
            )->list:                # per face: dict(box, label, probs); a list of such lists for a list in
     "The faces in an image (or in each image of a list) with their expressions."
-    m, many = _as_model(model), isinstance(image, (list, tuple))
+    m, many = as_model(model), isinstance(image, (list, tuple))
+    if not 0 <= margin <= 1: raise ValueError(f"margin must be in [0, 1] (a share of the face box on each side), got {margin}")
     crops, where = [], []
     for i, im in enumerate(image if many else [image]):
         gray = to_gray(load_image(im, bgr))
         boxes = detect_faces(gray) if detect else [(0, 0, gray.shape[1], gray.shape[0])]
         crops += [crop_face(gray, b, margin) if detect else to_fer(gray) for b in boxes]
         where += [(i, b) for b in boxes]
-    probs = classify(crops, m, view)
+    for (i, _), crop in zip(where, crops):
+        if np.ptp(crop) == 0: warnings.warn(f"image {i}: the face is blank (one grey level), so its label is a guess")
+    probs = face_probs(m.model, np.asarray(crops, np.uint8).reshape(-1, FACE_SIZE, FACE_SIZE), m.aug, view)
     out = [[] for _ in (image if many else [image])]
     for (i, box), p in zip(where, probs):
         out[i].append(dict(box=tuple(int(v) for v in box), label=m.classes[int(p.argmax())],
@@ -229,7 +156,7 @@ def predict_video(path:str|Path,              # a video file
                   view:str='none',            # the network's view of each crop: 'none' or 'center' (see `face_inputs`)
                  )->dict:                     # file, fps, frame count, size, and per predicted frame: frame, time, faces
     "The faces and expressions in every `every`-th frame of a video."
-    path = Path(path); m = _as_model(model)
+    path = Path(path); m = as_model(model)
     if every < 1: raise ValueError(f"every must be at least 1, got {every}.")
     if not path.is_file(): raise FileNotFoundError(f"{path}: no such video file.")
     cap = cv2.VideoCapture(str(path))
@@ -259,42 +186,67 @@ def predict_video(path:str|Path,              # a video file
     return dict(file=str(path), fps=fps, frames_total=i, width=w, height=h, every=every, frames=frames)
 
 # %% ../nbs/05_infer.ipynb #9e76b9a1
+IMAGE_EXT = {'.jpg', '.jpeg', '.png', '.bmp', '.gif', '.tif', '.tiff', '.webp'}  # files `fer_predict` reads as photos
+
 def _rounded(faces:list)->list:
     return [dict(box=list(fc['box']), label=fc['label'], probs={k: round(v, 4) for k, v in fc['probs'].items()}) for fc in faces]
 
 def _write_json(obj, path:str|None):
     text = json.dumps(obj, indent=1)
-    if path: Path(path).parent.mkdir(parents=True, exist_ok=True); Path(path).write_text(text)
+    if path: atomic_write(path, lambda tmp: tmp.write_text(text))
     else: print(text)
 
+def _check_outputs(files:list, outputs:list):
+    "Refuse an output path that is one of the inputs: writing it would destroy the input."
+    ins = {Path(f).resolve() for f in files}
+    for o in outputs:
+        if o and Path(o).resolve() in ins: raise ValueError(f"{o} is an input: writing there would destroy it (choose another output name)")
+
+def _annotate(f:Path, faces:list, dst:Path):
+    "Write `f` with its faces drawn to `dst` (atomically; the format from the name)."
+    if dst.suffix.lower() not in {'.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp'}:
+        raise ValueError(f"{dst}: cannot write an image with this name (use .png or .jpg)")
+    ok = cv2.imencode(dst.suffix, cv2.cvtColor(draw_faces(load_image(f), faces), cv2.COLOR_RGB2BGR))[1]
+    atomic_write(dst, lambda tmp: tmp.write_bytes(ok.tobytes()))
+
 @call_parse
-def fer_predict(files:Param('image files, or one video file', str, nargs='+'),
+def predict_cli(files:Param('image files, or one video file', str, nargs='+'),
                 json:str=None,          # write the JSON here instead of printing it
                 annotate:str=None,      # write annotated output: an image or video file (a folder for several images)
                 every:int=1,            # video: predict on every N-th frame
                 model:str=None,         # model file: a `model.pt` or a run's `best.pt` (default: the shipped model)
                 margin:float=MARGIN,    # crop margin around each face, as a fraction of the face box
                 no_detect:store_true=False, # the images are face crops: skip face detection
-                view:str='none',        # the network's view of each face: none (the paper's evaluation) or center (the training's scale)
+                view:str='none',        # the network's view of each face: none (the paper's evaluation), center (the training's scale), flip or tencrop
+                debug:store_true=False, # show the full traceback of an error
                ):
     "Find faces in photos or a video and print their expressions as JSON."
     files = [Path(f) for f in ([files] if isinstance(files, (str, Path)) else files)]
+    _check_outputs(files, [json, annotate])
+    if not 0 <= margin <= 1: raise ValueError(f"--margin must be in [0, 1] (a share of the face box on each side), got {margin}")
+    if every < 1: raise ValueError(f"--every must be at least 1, got {every}")
     m = load_model(model)
     videos = [f for f in files if f.suffix.lower() in VIDEO_EXT]
     if videos:
-        if len(files) > 1: raise ValueError("give either one video or any number of images, not both or several videos.")
+        if len(files) > 1: raise ValueError("give either one video or any number of images, not both or several videos")
         res = predict_video(files[0], every, m, annotate, margin, view=view)
         res['frames'] = [dict(fr, faces=_rounded(fr['faces'])) for fr in res['frames']]
         return _write_json(res, json)
-    faces = predict([str(f) for f in files], m, detect=not no_detect, margin=margin, view=view)
+    results, failed = [], []
+    for f in tqdm(files, desc='photos', unit='photo', disable=len(files) < 10):
+        try: results.append((f, predict(str(f), m, detect=not no_detect, margin=margin, view=view)))
+        except (FileNotFoundError, IsADirectoryError, ValueError) as e:
+            if len(files) == 1: raise
+            failed.append(f); print(f"fer_predict: skipped {f}: {e}", file=sys.stderr)
     if annotate:
         out = Path(annotate); folder = len(files) > 1 or out.is_dir()
-        for f, fc in zip(files, faces):
-            dst = out/(f.stem + '.png') if folder else out
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            if not cv2.imwrite(str(dst), cv2.cvtColor(draw_faces(load_image(f), fc), cv2.COLOR_RGB2BGR)):
-                raise ValueError(f"{dst}: cannot write an image here (use .png or .jpg).")
-    _write_json([dict(file=str(f), faces=_rounded(fc)) for f, fc in zip(files, faces)], json)
+        for f, fc in results: _annotate(f, fc, out/(f.stem + '.png') if folder else out)
+    _write_json([dict(file=str(f), faces=_rounded(fc)) for f, fc in results], json)
+    if failed: raise ValueError(f"{len(failed)} of {len(files)} files could not be read ({', '.join(map(str, failed[:3]))}); the others were written")
+
+def fer_predict():
+    "Find faces in photos or a video and print their expressions as JSON (the `fer_predict` console script)."
+    return cli_main('fer_predict', predict_cli)
 
 # %% ../nbs/05_infer.ipynb #718ae329
 def _cam_blocks(model:nn.Module)->list:
@@ -331,8 +283,9 @@ def gradcam(face,               # a face crop: grey 48×48 array, or any image `
     "Grad-CAM heatmap of one face crop for one class."
     from pytorch_grad_cam import GradCAM
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
-    m = _as_model(model)
-    x = face_inputs([to_fer(to_gray(load_image(face)))], m.aug).contiguous(memory_format=torch.channels_last)
+    m = as_model(model)
+    crop = to_fer(to_gray(load_image(face)))
+    x = view_tfms(m.aug, 'none', norm_stats(m.model))(tv_tensors.Image(torch.from_numpy(crop)[None])).contiguous(memory_format=torch.channels_last)
     if isinstance(target, str): target = m.classes.index(target)
     with GradCAM(m.model, [layer or cam_layer(m.model, m.aug.size)]) as cam:
         heat = cam(input_tensor=x, targets=None if target is None else [ClassifierOutputTarget(int(target))])[0]
@@ -347,8 +300,8 @@ def show_gradcam(faces:list,          # 48×48 grey faces
                 ):
     "The faces, and below them the Grad-CAM heatmap of the predicted class over each, one row per layer."
     import matplotlib.pyplot as plt
-    m = _as_model(model); layers = layers or [cam_layer(m.model, m.aug.size)]
-    probs = classify(faces, m)
+    m = as_model(model); layers = layers or [cam_layer(m.model, m.aug.size)]
+    probs = face_probs(m.model, np.asarray(faces, np.uint8), m.aug)
     fig, axs = plt.subplots(1 + len(layers), len(faces), figsize=(1.9*len(faces), 2.1*(1 + len(layers)) + 0.3), squeeze=False)
     for j, (fc, t, p) in enumerate(zip(faces, titles, probs)):
         axs[0, j].imshow(fc, cmap='gray', vmin=0, vmax=255); axs[0, j].set_title(t, fontsize=9)
@@ -361,35 +314,3 @@ def show_gradcam(faces:list,          # 48×48 grey faces
     for r, layer in enumerate(layers, 1): axs[r, 0].set_ylabel(f"Grad-CAM\n{layer_name(m.model, layer)}")
     fig.suptitle(suptitle); fig.tight_layout()
     return fig
-
-# %% ../nbs/05_infer.ipynb #eabf7bea
-def export_onnx(model,                 # a `FERModel`, an `nn.Module`, a model path, or None for the shipped model
-                path:str|Path,         # the .onnx file to write
-                size:int|None=None,    # input side in pixels (default: the `FERModel`'s)
-                opset:int=18,          # ONNX opset
-               )->Path:
-    "Write the classifier, softmax included, as ONNX with a dynamic batch axis."
-    if not isinstance(model, nn.Module): m = _as_model(model); model, size = m.model, size or m.aug.size
-    if size is None: raise ValueError("pass the input size for a bare nn.Module.")
-    net = nn.Sequential(model, nn.Softmax(1)).eval()
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        torch.onnx.export(net, (torch.randn(2, 3, size, size),), str(path), input_names=['input'], output_names=['probs'],
-                          dynamic_shapes=({0: torch.export.Dim('batch')},), opset_version=opset, dynamo=True,
-                          external_data=False, verbose=False)
-    return path
-
-def onnx_session(path:str|Path,        # an .onnx file from `export_onnx`
-                 threads:int|None=None, # CPU threads (default: onnxruntime's choice)
-                ):
-    "An onnxruntime CPU session."
-    import onnxruntime as ort
-    so = ort.SessionOptions(); so.log_severity_level = 3
-    if threads: so.intra_op_num_threads = threads
-    return ort.InferenceSession(str(path), so, providers=['CPUExecutionProvider'])
-
-def onnx_probs(session, x)->np.ndarray:
-    "Class probabilities from an onnxruntime session for an N×3×size×size input."
-    x = x.numpy() if isinstance(x, torch.Tensor) else x
-    return session.run(None, {'input': np.ascontiguousarray(x, dtype=np.float32)})[0]

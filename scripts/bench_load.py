@@ -22,7 +22,7 @@ def main():
         t0 = time.perf_counter(); data = load_fer2013(path); t1 = time.perf_counter()
         again = load_fer2013(path); t2 = time.perf_counter()
     assert (again.faces == data.faces).all()
-    res = dict(source=str(path), faces=len(data), first_load_s=round(t1 - t0, 2), cached_load_s=round(t2 - t1, 3),
+    res = dict(source=os.path.relpath(path, Path(__file__).resolve().parents[1]), faces=len(data), first_load_s=round(t1 - t0, 2), cached_load_s=round(t2 - t1, 3),
                load_average=os.getloadavg())
     print(f"{len(data):,} faces from {path.name}: first load (decode + cache) {res['first_load_s']} s, cached load {res['cached_load_s']} s")
     save_json(dict(results=res, run_card=run_card(device='cpu', data_digest=data.digest, wall_s=t2 - t0)), args.out)

@@ -15,6 +15,14 @@ sync_check() {  # nbdev_export and nbdev_clean must not change what is committed
   fi
 }
 check sync_check
+
+lint() {  # pyflakes rules over the package and scripts, then each module imported alone in a fresh interpreter
+  ruff check --select F --output-format concise fer_nbdev scripts || { echo "ruff: fix the notebooks above, then nbdev_export"; return 1; }
+  for m in $(ls fer_nbdev/*.py | xargs -n1 basename | sed 's/\.py$//' | grep -v '^_'); do
+    python -c "import fer_nbdev.$m" || { echo "import fer_nbdev.$m failed in a fresh interpreter"; return 1; }
+  done
+}
+check lint
 for nb in nbs/*.ipynb; do
   start=$SECONDS
   if nbdev_test --path "$nb" --n_workers 0; then passed=$((passed+1)); echo "ok   $nb ($((SECONDS-start)) s)"
