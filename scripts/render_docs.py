@@ -240,10 +240,11 @@ def _math(md:str)->str:
 
 class Links:
     "Rewrites links for the site: nbdev's absolute doc links and `.ipynb` links to pages, repository files to git."
-    def __init__(self, pages:dict):
+    def __init__(self, pages:dict, built:set|None=None):
         from nbdev.config import get_config
         cfg = get_config()
         self.pages = pages  # notebook name -> page md name
+        self.built = set(pages.values()) if built is None else built  # a partial build links other pages on the web site
         self.base = (cfg.get('doc_host', '') + cfg.get('doc_baseurl', '')).rstrip('/') + '/'
         self.git = f"{cfg.get('git_url', '').rstrip('/')}/blob/{cfg.get('branch', 'main')}/"
         self.mds = set(pages.values())
@@ -254,14 +255,19 @@ class Links:
         path, _, frag = url.partition('#')
         frag = '#' + frag if frag else ''
         name = Path(path).name
-        if name in self.pages: return self.pages[name] + frag
-        if name.endswith('.html') and Path(name).with_suffix('.md').as_posix() in self.mds: return str(Path(name).with_suffix('.md')) + frag
+        if name in self.pages: md = self.pages[name]
+        elif name.endswith('.html') and Path(path).with_suffix('.md').as_posix() in self.mds: md = Path(path).with_suffix('.md').as_posix()
+        else: md = None
+        if md: return (md if md in self.built else self.base + Path(md).with_suffix('.html').as_posix()) + frag
         for base in (NBS, ROOT):  # a file of the repository, linked from a notebook or the README
             f = (base/path).resolve()
             if path and f.exists() and ROOT in f.parents: return self.git + f.relative_to(ROOT).as_posix() + frag
         return url
 
     def __call__(self, md:str)->str:
+        # a notebook named in code (`00_data`) links to its page
+        md = re.sub(r'(?<![\[`])`(\w+?)(?:\.ipynb)?`(?![\]`])', lambda m: f"[`{m.group(1)}`]({self._one(m.group(1) + '.ipynb')})"
+                    if m.group(1) + '.ipynb' in self.pages else m.group(0), md)
         md = re.sub(r'(\]\()([^)\s]+)(\))', lambda m: m.group(1) + self._one(m.group(2)) + m.group(3), md)
         return re.sub(r'(href=")([^"]+)(")', lambda m: m.group(1) + self._one(m.group(2)) + m.group(3), md)
 
@@ -354,6 +360,8 @@ def readme_from(nb:dict)->str:
 # ---------------------------------------------------------------- the site
 
 CSS = """
+.md-grid { max-width: 76rem; }
+.md-typeset table:not([class]) code { word-break: normal; white-space: nowrap; }
 .md-typeset .doc-entry { border-top: 1px solid var(--md-default-fg-color--lightest); margin-top: 2.2em; padding-top: .4em; }
 .md-typeset .doc-entry h3, .md-typeset .doc-entry h4 { font-family: var(--md-code-font-family); font-weight: 600; margin-top: .6em; }
 .md-typeset .doc-summary { font-style: italic; }
@@ -370,13 +378,13 @@ CSS = """
 .md-typeset math[display="block"] { margin: 1em 0; overflow-x: auto; }
 """
 
-def mkdocs_config(nav:list, src:Path)->dict:
+def mkdocs_config(nav:list, src:Path, out:Path=DOCS)->dict:
     from nbdev.config import get_config
     cfg = get_config()
     return {
         'site_name': cfg.get('title', cfg.get('lib_name', 'docs')), 'site_description': cfg.get('description', ''),
         'site_url': (cfg.get('doc_host', '') + cfg.get('doc_baseurl', '')).rstrip('/') + '/',
-        'docs_dir': str(src), 'site_dir': str(DOCS), 'use_directory_urls': False, 'nav': nav,
+        'docs_dir': str(src), 'site_dir': str(out), 'use_directory_urls': False, 'nav': nav,
         'theme': {'name': 'material', 'font': False, 'language': 'en',
                   'features': ['navigation.footer', 'navigation.top', 'toc.follow', 'search.highlight', 'search.suggest',
                                'content.code.copy'],
@@ -394,25 +402,23 @@ def _work(a):
     fn, force = a
     return execute_cached(fn, force)
 
-def build(names:list|None=None, n_workers:int=1, force:bool=False, readme:bool=True, site:bool=True)->int:
+def build(names:list|None=None, n_workers:int=1, force:bool=False, readme:bool=True, site:bool=True, out:Path=DOCS)->int:
     "Execute the notebooks, write README.md and the site; the number of notebooks with failing cells."
     nbs = sidebar_notebooks()
     if names: nbs = [(s, p) for s, p in nbs if p.stem in names or p.name in names]
     if not site: nbs = [(s, p) for s, p in nbs if p.stem == 'index']
     t0, failed, done = time.perf_counter(), [], {}
     jobs = [(p, force) for _, p in nbs]
-    if n_workers > 1:
-        with ProcessPoolExecutor(n_workers, mp_context=get_context('spawn')) as ex:
-            for (p, _), r in zip(jobs, ex.map(_work, jobs)): done[p] = r; _report(p, r, failed)
-    else:
-        for j in jobs: done[j[0]] = r = _work(j); _report(j[0], r, failed)
+    # one fresh process per notebook, as nbdev_test gives each its own kernel (IPython also takes over __main__)
+    with ProcessPoolExecutor(max(1, n_workers), mp_context=get_context('spawn'), max_tasks_per_child=1) as ex:
+        for (p, _), r in zip(jobs, ex.map(_work, jobs)): done[p] = r; _report(p, r, failed)
     index = next((done[p][0] for _, p in nbs if p.stem == 'index'), None)
     if readme and index is not None and not errors(index): (ROOT/'README.md').write_text(readme_from(index))
     if not site: return len(failed)
-    src = CACHE/'md'
+    src = CACHE/('md' if out == DOCS else f'md-{hashlib.sha256(str(out).encode()).hexdigest()[:8]}')
     shutil.rmtree(src, ignore_errors=True); src.mkdir(parents=True)
     pages = {p.name: page_name(p) for _, p in sidebar_notebooks()}
-    links, nav, sections = Links(pages), [], {}
+    links, nav, sections = Links(pages, {pages[p.name] for _, p in nbs}), [], {}
     for sec, p in nbs:
         nb, name = done[p][0], pages[p.name]
         (src/name).parent.mkdir(parents=True, exist_ok=True)
@@ -424,10 +430,12 @@ def build(names:list|None=None, n_workers:int=1, force:bool=False, readme:bool=T
             if sec not in sections: sections[sec] = []; nav.append({sec: sections[sec]})
             sections[sec].append(entry)
     (src/'site.css').write_text(CSS)
-    conf = CACHE/'mkdocs.yml'
-    conf.write_text(yaml.safe_dump(mkdocs_config(nav, src), sort_keys=False, allow_unicode=True))
-    r = subprocess.run([sys.executable, '-m', 'mkdocs', 'build', '--clean', '-q', '-f', str(conf)], cwd=ROOT)
-    print(f"{len(nbs)} pages in {DOCS.relative_to(ROOT)}/ ({time.perf_counter()-t0:.0f} s)"
+    conf = src.with_suffix('.yml')
+    conf.write_text(yaml.safe_dump(mkdocs_config(nav, src, out), sort_keys=False, allow_unicode=True))
+    r = subprocess.run([sys.executable, '-m', 'mkdocs', 'build', '--clean', '-q', '-f', str(conf)], cwd=ROOT,
+                       env={**os.environ, 'NO_MKDOCS_2_WARNING': '1'})
+    if out != DOCS: shutil.rmtree(src, ignore_errors=True); conf.unlink()
+    print(f"{len(nbs)} pages in {out}/ ({time.perf_counter()-t0:.0f} s)"
           + (f"; cells raised in {', '.join(failed)}" if failed else ''), flush=True)
     return len(failed) + (r.returncode != 0)
 
@@ -443,8 +451,15 @@ def main():
     p.add_argument('-j', '--n_workers', type=int, default=1, help='notebooks executed at a time (default 1)')
     p.add_argument('--force', action='store_true', help='execute every notebook, ignoring executions kept in .cache/site')
     p.add_argument('--readme', action='store_true', help='only write README.md from nbs/index.ipynb')
+    p.add_argument('--no-readme', dest='write_readme', action='store_false', help='leave README.md as it is')
+    p.add_argument('--out', type=Path, default=DOCS, help='site folder (default _docs); emptied first')
+    p.add_argument('--smoke', action='store_true', help="test of the builder: only the smallest notebook with exports, "
+                   "executed afresh, no README (use with --out)")
     a = p.parse_args()
     os.chdir(ROOT)
-    sys.exit(1 if build(a.names or None, a.n_workers, a.force, site=not a.readme) else 0)
+    if a.smoke:
+        nbs = [p for _, p in sidebar_notebooks() if '#| export' in p.read_text()]
+        a.names, a.force, a.write_readme = [min(nbs, key=lambda p: p.stat().st_size).stem], True, False
+    sys.exit(1 if build(a.names or None, a.n_workers, a.force, readme=a.write_readme, site=not a.readme, out=a.out.resolve()) else 0)
 
 if __name__ == '__main__': main()
