@@ -26,7 +26,8 @@ def find_chromium():
 
 def site_prefix(site:Path)->str:
     "The path the site is published under (`/fer_nbdev`), read from the index's canonical link; '' if none."
-    m = re.search(r'<link rel="canonical" href="([^"]+)"', (site/'index.html').read_text())
+    page = site/'index.html' if (site/'index.html').exists() else next(p for p in site.glob('*.html') if p.name != '404.html')
+    m = re.search(r'<link rel="canonical" href="([^"]+)"', page.read_text())
     return urlparse(m.group(1)).path.rsplit('/', 1)[0] if m else ''
 
 class _Handler(SimpleHTTPRequestHandler):
@@ -174,7 +175,7 @@ def check(site:Path, exe:str, shots:bool=True)->int:
             missing = [p for p in pages if p != '404.html' and p not in locs and not (p == 'index.html' and '' in locs)]
             if missing: failures.append(f"search index lacks {missing}")
         else: failures.append('no search index (search/search_index.json)')
-        if shots:
+        if shots and 'index.html' in info:
             b.open(f"{base}/index.html"); b.screenshot(site/'screenshots'/'index.png')
             api = next((p for p in pages if info[p]['docs']), None)
             if api:
@@ -195,7 +196,7 @@ def main():
     a = p.parse_args()
     exe = find_chromium()
     if not exe: print('SKIP: no Chromium found (Debian: apt-get install chromium; or set CHROMIUM)'); sys.exit(2)
-    if not (a.site/'index.html').exists(): sys.exit(f"no site in {a.site}: run python scripts/render_docs.py first")
+    if not any(p.name != '404.html' for p in a.site.glob('*.html')): sys.exit(f"no site in {a.site}: run python scripts/render_docs.py first")
     sys.exit(check(a.site.resolve(), exe, a.shots))
 
 if __name__ == '__main__': main()
