@@ -28,7 +28,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 NBS, DOCS, CACHE = ROOT/'nbs', ROOT/'_docs', ROOT/'.cache'/'site'
 EXPORT_SUMMARY = 'Exported source'
-PROC_VERSION = '1'  # bump when processing or execution changes, so notebooks kept in .cache/ are executed again
+PROC_VERSION = '2'  # bump when processing or execution changes, so notebooks kept in .cache/ are executed again
 
 # ---------------------------------------------------------------- the notebooks, in the sidebar's order
 
@@ -64,8 +64,24 @@ def _params_table(sym)->str:
     if not t.has_docment: return ''
     rows = [t._hdr_list, ['---']*len(t._hdr_list)] + list(t._row_list)
     if t.has_return: rows.append(['**Returns**'] + [_bold(_maybe_nm(t.dm['return'][c])) for c in t._columns])
-    cell = lambda o: str(_maybe_nm(o)).replace('|', '\\|').replace('\n', ' ')
+    cell = lambda o: str(_maybe_nm(o)).replace('__main__.', '').replace('|', '\\|').replace('\n', ' ')
     return '\n'.join('| ' + ' | '.join(cell(o) for o in r) + ' |' for r in rows)
+
+def _exported(sym):
+    "The package's own object for `sym` defined in the notebook's `__main__`: its source, hence its docments, can be read."
+    if getattr(sym, '__module__', None) != '__main__': return sym
+    import importlib
+    from nbdev.config import get_config
+    try: syms = importlib.import_module(f"{get_config().lib_name}._modidx").d['syms']
+    except Exception: return sym
+    name = getattr(sym, '__qualname__', getattr(sym, '__name__', ''))
+    for mod, d in syms.items():
+        if f"{mod}.{name}" in d:
+            try: obj = importlib.import_module(mod)
+            except Exception: return sym
+            for part in name.split('.'): obj = getattr(obj, part, None)
+            return obj or sym
+    return sym
 
 def _site_renderer():
     from fastcore.docments import _show_param
@@ -74,6 +90,8 @@ def _site_renderer():
 
     class SiteRenderer(BasicMarkdownRenderer):
         "show_doc: heading, signature, docstring, the docments table of documented parameters (no source link)."
+        def __init__(self, sym, *args, **kwargs):
+            super().__init__(_exported(sym), *args, **kwargs)
         def _repr_markdown_(self):
             anchor = self.nm.lower()
             kind = 'class' if inspect.isclass(self.sym) else 'def'
@@ -82,6 +100,7 @@ def _site_renderer():
                 ps = [_show_param(p) for p in self.sig.parameters.values()]
                 ret = self.sig.return_annotation
                 ret = '' if ret is inspect._empty or kind == 'class' else ' -> ' + inspect.formatannotation(ret).strip("'")
+                ps, ret = [p.replace('__main__.', '') for p in ps], ret.replace('__main__.', '')
                 one = f"{kind} {self.nm}({', '.join(ps)}){ret}"
                 sig = one if len(one) <= 88 or not ps else f"{kind} {self.nm}(\n" + ''.join(f"    {p},\n" for p in ps) + f"){ret}"
             h = '#'*self.title_level
