@@ -132,6 +132,7 @@ PAGE_JS = r"""(() => {
   const body = document.body ? document.body.innerText : '';
   return {
     nav: document.querySelectorAll('nav.md-nav--primary a.md-nav__link[href]').length,
+    order: [...document.querySelectorAll('nav.md-nav--primary > ul > li > a.md-nav__link[href], nav.md-nav--primary > ul > li > nav a.md-nav__link[href]')].map(a => a.href.split('#')[0]),
     toc: !!document.querySelector('nav.md-nav--secondary'),
     search: !!document.querySelector('input.md-search__input'),
     links: [...document.querySelectorAll('a[href], img[src], link[href], script[src]')].map(a => a.href || a.src),
@@ -177,7 +178,9 @@ def check(site:Path, exe:str, shots:bool=True)->int:
         else: failures.append('no search index (search/search_index.json)')
         if shots and 'index.html' in info:
             b.open(f"{base}/index.html"); b.screenshot(site/'screenshots'/'index.png')
-            api = next((p for p in pages if info[p]['docs']), None)
+            home = info.get('index.html') or next(iter(info.values()))
+            order = [u[len(base):].lstrip('/') for u in home['order'] if u.startswith(base)]
+            api = next((p for p in order + pages if p in info and info[p]['docs']), None)  # the first in the navigation
             if api:
                 b.open(f"{base}/{api}")
                 b.eval("(() => { const e = document.querySelector('.doc-entry'); e.scrollIntoView(); window.scrollBy(0, -70); })()")

@@ -294,6 +294,8 @@ def _fence(text:str, lang:str='')->str:
     n = max([3] + [len(m) + 1 for m in re.findall(r'`{3,}', text)])
     return f"{'`'*n}{lang}\n{text.rstrip()}\n{'`'*n}"
 
+def _out_fence(text:str)->str: return _fence(text, '{.text .nb-output}')
+
 def _indent(s:str, n:int=4)->str: return '\n'.join((' '*n + l) if l.strip() else '' for l in s.splitlines())
 
 def _ansi(s:str)->str: return re.sub(r'\x1B(?:[@-Z\\-_]|\[[0-?]*[ -/]*[@-~])', '', s)
@@ -301,9 +303,9 @@ def _ansi(s:str)->str: return re.sub(r'\x1B(?:[@-Z\\-_]|\[[0-?]*[ -/]*[@-~])', '
 def _output_md(o:dict, fig, links)->str:
     "One output as Markdown: figures to files, HTML and Markdown as they are, text in a plain block."
     t = o.get('output_type')
-    if t == 'stream':
-        txt = _ansi(o.get('text', ''))
-        return _fence(txt, 'text') if txt.strip() else ''
+    if t == 'stream':  # as a terminal shows it: a progress bar's carriage returns keep only its last state
+        txt = '\n'.join(l.rstrip('\r').rsplit('\r', 1)[-1] for l in _ansi(o.get('text', '')).split('\n'))
+        return _out_fence(txt) if txt.strip() else ''
     if t == 'error':
         return f'!!! failure "This cell raised {html.escape(str(o.get("ename")))}"\n    The build reports the error; the page omits the traceback.'
     data = o.get('data', {})
@@ -315,7 +317,7 @@ def _output_md(o:dict, fig, links)->str:
     if 'text/latex' in data: return _math(data['text/latex'])
     if 'text/plain' in data:
         txt = _ansi(data['text/plain'])
-        return _fence(txt, 'text') if txt.strip() else ''
+        return _out_fence(txt) if txt.strip() else ''
     return ''
 
 def _true(v): return str(v).lower() in ('true', '1', 'yes')
@@ -385,14 +387,18 @@ CSS = """
 .md-typeset .doc-entry h3, .md-typeset .doc-entry h4 { font-family: var(--md-code-font-family); font-weight: 600; margin-top: .6em; }
 .md-typeset .doc-summary { font-style: italic; }
 .md-typeset .doc-entry table { font-size: .75rem; }
-.md-typeset .language-text.highlight pre > code { background: transparent; }
-.md-typeset .language-text.highlight pre { border-left: 3px solid var(--md-default-fg-color--lightest); }
+.md-typeset .nb-output pre > code { background: transparent; font-size: .75em; }
+.md-typeset .nb-output pre { border-left: 3px solid var(--md-primary-fg-color--light); margin-top: -.4em; }
+.md-typeset details.source > summary::before { -webkit-mask-image: var(--md-admonition-icon--abstract); mask-image: var(--md-admonition-icon--abstract); }
 .md-typeset details.source { border-color: var(--md-default-fg-color--lightest); box-shadow: none; font-size: .7rem; margin-top: .3em; }
 .md-typeset details.source > summary { background: var(--md-code-bg-color); }
 .md-typeset details.source > summary::before { background-color: var(--md-default-fg-color--light); }
 .md-typeset .nb-figure { display: block; max-width: 100%; }
 .md-typeset .nb-html { overflow-x: auto; margin: 1em 0; }
-.md-typeset .nb-html table { font-size: .7rem; }
+.md-typeset .nb-html table { font-size: .7rem; border: 0; border-collapse: collapse; margin: 0; }
+.md-typeset .nb-html th, .md-typeset .nb-html td { border: 0; border-bottom: 1px solid var(--md-default-fg-color--lightest); padding: .25em .7em; text-align: right; }
+.md-typeset .nb-html thead th { border-bottom: 1px solid var(--md-default-fg-color--light); }
+.md-typeset .doc-entry table:not([class]) th, .md-typeset .doc-entry table:not([class]) td { padding: .45em .9em; }
 .md-typeset .page-description { font-size: 1.05em; color: var(--md-default-fg-color--light); }
 .md-typeset math[display="block"] { margin: 1em 0; overflow-x: auto; }
 """
