@@ -6,7 +6,8 @@
 
 The site is served over HTTP on 127.0.0.1 (search needs it) and driven through the DevTools protocol. Each page must
 load without console errors, exceptions or failed requests, show the site's navigation, hold no Python traceback and
-no input prompt (`In [ ]:`); every link inside the site, anchors included, must resolve. Screenshots of the index and
+no input prompt (`In [ ]:`); every link inside the site, anchors included, must resolve; searching from the home
+page for the first function of the first API page must find it. Screenshots of the index and
 of one API page (the first `show_doc` entry in view) go to `<site>/screenshots/`. Exits 1 on any failure, 2 when no
 Chromium is installed (Debian: `apt-get install chromium`).
 """
@@ -176,11 +177,22 @@ def check(site:Path, exe:str, shots:bool=True)->int:
             missing = [p for p in pages if p != '404.html' and p not in locs and not (p == 'index.html' and '' in locs)]
             if missing: failures.append(f"search index lacks {missing}")
         else: failures.append('no search index (search/search_index.json)')
+        home = info.get('index.html') or next(iter(info.values()))
+        order = [u[len(base):].lstrip('/') for u in home['order'] if u.startswith(base)]
+        api = next((p for p in order + pages if p in info and info[p]['docs']), None)  # the first in the navigation
+        if api:  # search, as a reader uses it: from the home page, for the first function of the API page
+            b.open(f"{base}/{api}")
+            q = b.eval("document.querySelector('.doc-entry h3, .doc-entry h4').id")
+            b.open(f"{base}/{'index.html' if 'index.html' in info else api}")
+            b.eval("(() => { const i = document.querySelector('input.md-search__input'); i.focus(); i.value = %s;"
+                   " i.dispatchEvent(new Event('input', {bubbles: true})); i.dispatchEvent(new KeyboardEvent('keyup', {key: 'a', bubbles: true})); })()" % json.dumps(q))
+            b.drain(2)
+            hits = b.eval("[...document.querySelectorAll('.md-search-result__item a')].map(a => a.href)") or []
+            ok = any(urlparse(h).path.endswith('/' + api) for h in hits)
+            print(f"{'ok  ' if ok else 'FAIL'} search for {q!r}: {len(hits)} results" + ('' if ok else f", none on {api}"))
+            if not ok: failures.append(f"search for {q!r} does not find {api}")
         if shots and 'index.html' in info:
             b.open(f"{base}/index.html"); b.screenshot(site/'screenshots'/'index.png')
-            home = info.get('index.html') or next(iter(info.values()))
-            order = [u[len(base):].lstrip('/') for u in home['order'] if u.startswith(base)]
-            api = next((p for p in order + pages if p in info and info[p]['docs']), None)  # the first in the navigation
             if api:
                 b.open(f"{base}/{api}")
                 b.eval("(() => { const e = document.querySelector('.doc-entry'); e.scrollIntoView(); window.scrollBy(0, -70); })()")
