@@ -23,6 +23,18 @@ lint() {  # pyflakes rules over the package and scripts, then each module import
   done
 }
 check lint
+
+site_check() {  # the site builder on one small notebook, then that site in headless Chromium (skipped without it)
+  local tmp rc; tmp=$(mktemp -d) || return 1
+  if ! python scripts/render_docs.py --smoke --out "$tmp/site"; then rm -rf "$tmp"; return 1; fi
+  python scripts/check_site.py --site "$tmp/site" --no-screenshots
+  rc=$?; rm -rf "$tmp"
+  if [ "$rc" -eq 2 ]; then echo "SKIP site check in a browser: no Chromium (apt-get install chromium)"; return 0; fi
+  return "$rc"
+}
+start=$SECONDS
+if site_check; then passed=$((passed+1)); echo "ok   documentation site ($((SECONDS-start)) s)"
+else failed=$((failed+1)); echo "FAIL documentation site ($((SECONDS-start)) s)"; fi
 for nb in nbs/*.ipynb; do
   start=$SECONDS
   if nbdev_test --path "$nb" --n_workers 0; then passed=$((passed+1)); echo "ok   $nb ($((SECONDS-start)) s)"
