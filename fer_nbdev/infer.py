@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_infer.ipynb #aeb50589
 from __future__ import annotations
-import functools, json, sys, warnings
+import csv, io, json, os, sys, warnings
 from pathlib import Path
 
 import cv2
@@ -19,13 +19,13 @@ from tqdm.auto import tqdm
 from .config import cli_main
 from .augment import view_tfms
 from .data import FACE_SIZE
+from .detect import DETECTORS, crop_face, detect_faces, to_fer, to_gray
 from .model import as_model, face_probs, load_model, norm_stats
 from .runcard import atomic_write
 
 # %% auto #0
-__all__ = ['MARGIN', 'VIDEO_EXT', 'IMAGE_EXT', 'load_image', 'to_gray', 'face_detector', 'detect_faces', 'to_fer', 'crop_face',
-           'predict', 'draw_faces', 'predict_video', 'predict_cli', 'fer_predict', 'cam_layer', 'layer_name', 'gradcam',
-           'show_gradcam']
+__all__ = ['VIDEO_EXT', 'IMAGE_EXT', 'load_image', 'predict', 'draw_faces', 'predict_video', 'watch_camera', 'photo_files',
+           'predict_cli', 'fer_predict', 'cam_layer', 'layer_name', 'gradcam', 'show_gradcam']
 
 # %% ../nbs/05_infer.ipynb #5a755c7d
 def load_image(image,            # a path, a PIL image, or an H×W (grey) or H×W×3/4 array
@@ -58,65 +58,24 @@ def load_image(image,            # a path, a PIL image, or an H×W (grey) or H×
         raise ValueError(f"expected an H×W grey or H×W×3 colour image with pixels, got an array of shape {a.shape}")
     return np.ascontiguousarray(a[..., ::-1] if bgr and a.ndim == 3 else a)
 
-def to_gray(image:np.ndarray)->np.ndarray:
-    "An RGB or grey uint8 image in grey (ITU-R 601 luma, as PIL's 'L' and FER2013)."
-    return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-
-# %% ../nbs/05_infer.ipynb #251b5c6e
-@functools.cache
-def face_detector()->cv2.CascadeClassifier:
-    "OpenCV's Haar cascade for frontal faces, loaded once."
-    det = cv2.CascadeClassifier(str(Path(cv2.data.haarcascades)/'haarcascade_frontalface_default.xml'))
-    if det.empty(): raise RuntimeError("OpenCV's Haar face model did not load; reinstall opencv-python-headless (<5).")
-    return det
-
-def detect_faces(gray:np.ndarray,     # H×W uint8 grey image
-                 min_size:int=30,     # smallest face side, in pixels of `gray`
-                 neighbors:int=5,     # detections that must agree (higher: fewer false faces, more misses)
-                 max_side:int=1280,   # detect on a copy shrunk to at most this side
-                )->list:              # (x, y, w, h) boxes, left to right
-    "Boxes of the frontal faces in a grey image."
-    s = min(1., max_side / max(gray.shape))
-    small = cv2.resize(gray, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1 else gray
-    boxes = face_detector().detectMultiScale(cv2.equalizeHist(small), scaleFactor=1.1, minNeighbors=neighbors,
-                                             minSize=(max(1, round(min_size*s)),)*2)
-    return sorted(tuple(int(round(v / s)) for v in b) for b in boxes)
-
-# %% ../nbs/05_infer.ipynb #7ecd65a0
-MARGIN = 0.1  # crop margin on each side, as a fraction of the detector's box side (matches FER2013's framing)
-
-def to_fer(gray:np.ndarray)->np.ndarray:
-    "A grey face crop at FER2013's resolution, 48×48 uint8."
-    return gray if gray.shape == (FACE_SIZE, FACE_SIZE) else cv2.resize(gray, (FACE_SIZE, FACE_SIZE), interpolation=cv2.INTER_AREA)
-
-def crop_face(gray:np.ndarray,       # H×W uint8 grey image
-              box:tuple,             # (x, y, w, h) face box
-              margin:float=MARGIN,   # added on each side, as a fraction of the box side
-             )->np.ndarray:          # 48×48 uint8 grey face, framed like FER2013
-    "Cut a square face crop around `box` and bring it to FER2013's 48×48."
-    x, y, w, h = box
-    side = max(w, h) * (1 + 2*margin); cx, cy = x + w/2, y + h/2
-    x0, y0 = int(round(cx - side/2)), int(round(cy - side/2)); s = max(1, int(round(side)))
-    pad = max(0, -x0, -y0, x0 + s - gray.shape[1], y0 + s - gray.shape[0])
-    if pad: gray = cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_REPLICATE); x0, y0 = x0 + pad, y0 + pad
-    return to_fer(gray[y0:y0+s, x0:x0+s])
-
 # %% ../nbs/05_infer.ipynb #e60cc33d
 def predict(image,                 # a path, PIL image or array (RGB, BGR with `bgr`, grey), or a list of them
             model=None,            # a `FERModel`, a model path, or None for the shipped model
             detect:bool=True,      # find faces; False: each image is one face crop
             bgr:bool=False,        # arrays are in OpenCV's BGR order
-            margin:float=MARGIN,   # crop margin around each detected face (see `crop_face`)
+            detector:str='blazeface', # face detector, one of `DETECTORS` (`04a_detect`)
+            margin:float|None=None, # crop margin per side as a share of the face box; None: the detector's measured framing
             view:str='none',       # the network's view of each crop, one of `VIEWS` (see `face_probs`)
            )->list:                # per face: dict(box, label, probs); a list of such lists for a list in
     "The faces in an image (or in each image of a list) with their expressions."
     m, many = as_model(model), isinstance(image, (list, tuple))
-    if not 0 <= margin <= 1: raise ValueError(f"margin must be in [0, 1] (a share of the face box on each side), got {margin}")
+    if margin is not None and not 0 <= margin <= 1: raise ValueError(f"margin must be in [0, 1] (a share of the face box on each side), got {margin}")
     crops, where = [], []
+    if detector not in DETECTORS: raise ValueError(f"unknown detector {detector!r}; choose one of {', '.join(DETECTORS)}")
     for i, im in enumerate(image if many else [image]):
-        gray = to_gray(load_image(im, bgr))
-        boxes = detect_faces(gray) if detect else [(0, 0, gray.shape[1], gray.shape[0])]
-        crops += [crop_face(gray, b, margin) if detect else to_fer(gray) for b in boxes]
+        img = load_image(im, bgr); gray = to_gray(img)
+        boxes = detect_faces(img, detector, margin) if detect else [(0, 0, gray.shape[1], gray.shape[0])]
+        crops += [crop_face(gray, b) if detect else to_fer(gray) for b in boxes]
         where += [(i, b) for b in boxes]
     for (i, _), crop in zip(where, crops):
         if np.ptp(crop) == 0: warnings.warn(f"image {i}: the face is blank (one grey level), so its label is a guess")
@@ -151,9 +110,10 @@ def predict_video(path:str|Path,              # a video file
                   every:int=1,                # predict on every `every`-th frame
                   model=None,                 # a `FERModel`, a model path, or None for the shipped model
                   annotate_to:str|Path|None=None, # write an annotated copy of the video here
-                  margin:float=MARGIN,        # crop margin (see `crop_face`)
+                  margin:float|None=None,     # crop margin (see `predict`)
+                  detector:str='blazeface',   # face detector, one of `DETECTORS`
                   progress:bool=True,         # progress bar over frames
-                  view:str='none',            # the network's view of each crop: 'none' or 'center' (see `face_inputs`)
+                  view:str='none',            # the network's view of each crop (see `predict`)
                  )->dict:                     # file, fps, frame count, size, and per predicted frame: frame, time, faces
     "The faces and expressions in every `every`-th frame of a video."
     path = Path(path); m = as_model(model)
@@ -175,7 +135,7 @@ def predict_video(path:str|Path,              # a video file
                 ok, frame = cap.read()
                 if not ok: break
                 if i % every == 0:
-                    faces = predict(frame, m, bgr=True, margin=margin, view=view)
+                    faces = predict(frame, m, bgr=True, detector=detector, margin=margin, view=view)
                     frames.append(dict(frame=i, time=round(i / fps, 3), faces=faces))
                 if writer: writer.write(draw_faces(frame, faces))
                 i += 1; bar.update()
@@ -184,6 +144,31 @@ def predict_video(path:str|Path,              # a video file
             if writer: writer.release()
     if i == 0: raise ValueError(f"{path}: no frame could be decoded.")
     return dict(file=str(path), fps=fps, frames_total=i, width=w, height=h, every=every, frames=frames)
+
+def watch_camera(camera:int=0,              # OpenCV camera index
+                 model=None,                # a `FERModel`, a model path, or None for the shipped model
+                 detector:str='blazeface',  # face detector, one of `DETECTORS`
+                 view:str='none',           # the network's view of each crop (see `predict`)
+                 every:int=1,               # predict on every `every`-th frame (boxes stay drawn in between)
+                 window:str='fer_nbdev (q or Esc quits)', # window title
+                 max_frames:int|None=None,  # stop after this many frames (None: until a key)
+                ):
+    "Live expressions: camera frames with boxes and labels in a window, until q or Esc."
+    if 'GUI:                           NONE' in cv2.getBuildInformation() or not hasattr(cv2, 'imshow'):
+        raise ImportError("the camera window needs OpenCV with a GUI (pip install opencv-python); this OpenCV is the headless build")
+    if sys.platform.startswith('linux') and not (os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')):
+        raise ValueError("no display to show the camera in (DISPLAY is not set); run it on a desktop, or use a video file")
+    m = as_model(model); cap = cv2.VideoCapture(camera)
+    if not cap.isOpened(): raise ValueError(f"camera {camera} cannot be opened (is one connected? try --camera 1)")
+    faces, i = [], 0
+    try:
+        while max_frames is None or i < max_frames:
+            ok, frame = cap.read()
+            if not ok: raise ValueError(f"camera {camera} stopped sending frames")
+            if i % every == 0: faces = predict(frame, m, bgr=True, detector=detector, view=view)
+            cv2.imshow(window, draw_faces(frame, faces)); i += 1
+            if cv2.waitKey(1) & 0xFF in (ord('q'), 27): break
+    finally: cap.release(); cv2.destroyAllWindows()
 
 # %% ../nbs/05_infer.ipynb #9e76b9a1
 IMAGE_EXT = {'.jpg', '.jpeg', '.png', '.bmp', '.gif', '.tif', '.tiff', '.webp'}  # files `fer_predict` reads as photos
@@ -209,39 +194,66 @@ def _annotate(f:Path, faces:list, dst:Path):
     ok = cv2.imencode(dst.suffix, cv2.cvtColor(draw_faces(load_image(f), faces), cv2.COLOR_RGB2BGR))[1]
     atomic_write(dst, lambda tmp: tmp.write_bytes(ok.tobytes()))
 
+def photo_files(paths:list)->list:
+    "The photos named by `paths`: files as given, folders searched recursively for image files (sorted)."
+    out = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found = sorted(f for f in p.rglob('*') if f.suffix.lower() in IMAGE_EXT and f.is_file())
+            if not found: raise FileNotFoundError(f"{p}: no image files in this folder or below it ({', '.join(sorted(IMAGE_EXT))})")
+            out += found
+        else: out.append(p)
+    return out
+
+def _csv(rows:list, classes)->str:
+    "One CSV line per face: file, box, label and the class probabilities (a file without a face gets one line with an empty box)."
+    buf = io.StringIO(); w = csv.writer(buf)
+    w.writerow(['file', 'x', 'y', 'w', 'h', 'label', *[f'p_{c}' for c in classes]])
+    for r in rows:
+        for fc in r['faces'] or [None]:
+            w.writerow([r['file'], *(fc['box'] if fc else ['']*4), fc['label'] if fc else '', *([fc['probs'][c] for c in classes] if fc else ['']*len(classes))])
+    return buf.getvalue()
+
 @call_parse
-def predict_cli(files:Param('image files, or one video file', str, nargs='+'),
+def predict_cli(files:Param('image files or folders (searched recursively), or one video file', str, nargs='*', opt=False)=None,
                 json:str=None,          # write the JSON here instead of printing it
                 annotate:str=None,      # write annotated output: an image or video file (a folder for several images)
                 every:int=1,            # video: predict on every N-th frame
                 model:str=None,         # model file: a `model.pt` or a run's `best.pt` (default: the shipped model)
-                margin:float=MARGIN,    # crop margin around each face, as a fraction of the face box
+                margin:float=None,      # crop margin around each face, as a share of the box (default: the detector's measured framing)
+                detector:str='blazeface', # face detector: blazeface (a CNN, the default) or haar (OpenCV's cascade)
+                csv:str=None,           # also write one CSV line per face here (file, box, label, probabilities)
+                camera:int=None,        # live: read this camera (e.g. 0) and show boxes and labels in a window, until q
                 no_detect:store_true=False, # the images are face crops: skip face detection
                 view:str='none',        # the network's view of each face: none (the paper's evaluation), center (the training's scale), flip or tencrop
                 debug:store_true=False, # show the full traceback of an error
                ):
     "Find faces in photos or a video and print their expressions as JSON."
-    files = [Path(f) for f in ([files] if isinstance(files, (str, Path)) else files)]
-    _check_outputs(files, [json, annotate])
-    if not 0 <= margin <= 1: raise ValueError(f"--margin must be in [0, 1] (a share of the face box on each side), got {margin}")
+    if camera is not None: return watch_camera(camera, model, detector, view, every)
+    if not files: raise ValueError("give image files, folders or one video (or --camera N)")
+    files = photo_files([files] if isinstance(files, (str, Path)) else files)
+    _check_outputs(files, [json, annotate, csv])
+    if margin is not None and not 0 <= margin <= 1: raise ValueError(f"--margin must be in [0, 1] (a share of the face box on each side), got {margin}")
     if every < 1: raise ValueError(f"--every must be at least 1, got {every}")
     m = load_model(model)
     videos = [f for f in files if f.suffix.lower() in VIDEO_EXT]
     if videos:
         if len(files) > 1: raise ValueError("give either one video or any number of images, not both or several videos")
-        res = predict_video(files[0], every, m, annotate, margin, view=view)
+        res = predict_video(files[0], every, m, annotate, margin, detector, view=view)
         res['frames'] = [dict(fr, faces=_rounded(fr['faces'])) for fr in res['frames']]
         return _write_json(res, json)
     results, failed = [], []
-    for f in tqdm(files, desc='photos', unit='photo', disable=len(files) < 10):
-        try: results.append((f, predict(str(f), m, detect=not no_detect, margin=margin, view=view)))
+    for f in tqdm(files, desc='photos', unit='photo', disable=len(files) < 10):  # one bar over all photos
+        try: results.append((f, predict(str(f), m, detect=not no_detect, detector=detector, margin=margin, view=view)))
         except (FileNotFoundError, IsADirectoryError, ValueError) as e:
             if len(files) == 1: raise
             failed.append(f); print(f"fer_predict: skipped {f}: {e}", file=sys.stderr)
     if annotate:
         out = Path(annotate); folder = len(files) > 1 or out.is_dir()
         for f, fc in results: _annotate(f, fc, out/(f.stem + '.png') if folder else out)
-    _write_json([dict(file=str(f), faces=_rounded(fc)) for f, fc in results], json)
+    rows = [dict(file=str(f), faces=_rounded(fc)) for f, fc in results]
+    if csv: atomic_write(csv, lambda tmp: tmp.write_text(_csv(rows, m.classes)))
+    _write_json(rows, json)
     if failed: raise ValueError(f"{len(failed)} of {len(files)} files could not be read ({', '.join(map(str, failed[:3]))}); the others were written")
 
 def fer_predict():

@@ -29,6 +29,7 @@ from torchvision import tv_tensors
 from fer_nbdev.augment import view_tfms
 from fer_nbdev.model import load_model, norm_stats, face_probs, export_onnx, OnnxNet
 from fer_nbdev.infer import predict
+from fer_nbdev.detect import DETECTORS
 from fer_nbdev.runcard import run_card, save_json
 from fer_nbdev.train import test_metrics
 
@@ -99,12 +100,13 @@ def main():
         if args.fer_python: fer_pkg = fer_package(args.fer_python, faces, labels if fer is not None else None, args.threads, Path(d))
         else: fer_pkg = dict(skipped="no --fer-python and no $FER_PYTHON: the fer package was not measured")
         if 'speed' not in fer_pkg: print(f"fer package not measured: {fer_pkg.get('error') or fer_pkg['skipped']}")
-    photo = skdata.astronaut(); predict(photo, m)
-    t = []
-    for _ in range(10): t0 = time.perf_counter(); res = predict(photo, m); t.append(time.perf_counter() - t0)
-    latency = dict(image='skimage astronaut 512x512', faces=len(res), label=res[0]['label'] if res else None,
-                   median_ms=round(float(np.median(t))*1e3, 1))
-    print(f"predict() on a 512×512 photo: {latency['median_ms']} ms (median of 10)")
+    photo, latency = skdata.astronaut(), {}
+    for det in DETECTORS:  # end to end on a photo: detection, cropping and classification
+        predict(photo, m, detector=det); t = []
+        for _ in range(10): t0 = time.perf_counter(); res = predict(photo, m, detector=det); t.append(time.perf_counter() - t0)
+        latency[det] = dict(image='skimage astronaut 512x512', faces=len(res), label=res[0]['label'] if res else None,
+                            median_ms=round(float(np.median(t))*1e3, 1))
+        print(f"predict(detector={det!r}) on a 512×512 photo: {latency[det]['median_ms']} ms (median of 10)")
     card = {k: m.info.get(k) for k in ('file', 'sha256', 'bytes', 'dtype', 'source')}
     res = dict(model=card, arch=m.model.__class__.__name__, input_size=m.aug.size, threads=args.threads,
                privatetest_faces=int(len(faces)) if fer is not None else 0, speed=speed, accuracy=accuracy, photo_latency=latency,

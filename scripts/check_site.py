@@ -11,7 +11,7 @@ page for the first function of the first API page must find it. Screenshots of t
 of one API page (the first `show_doc` entry in view) go to `<site>/screenshots/`. Exits 1 on any failure, 2 when no
 Chromium is installed (Debian: `apt-get install chromium`).
 """
-import argparse, base64, functools, json, os, re, shutil, socket, subprocess, sys, tempfile, threading, time
+import argparse, base64, functools, json, os, re, shutil, subprocess, sys, tempfile, threading, time
 import urllib.request
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path

@@ -456,7 +456,7 @@ def build(names:list|None=None, n_workers:int=1, force:bool=False, readme:bool=T
             sections[sec].append(entry)
     if 'index.md' not in {pages[p.name] for _, p in nbs}:  # a partial build still needs the home page it links to
         (src/'index.md').write_text('# Partial build\n\nThis build holds only ' + ', '.join(f"[{Path(pages[p.name]).stem}]({pages[p.name]})" for _, p in nbs)
-                                    + f'; the full site is built by `python scripts/render_docs.py`.\n')
+                                    + '; the full site is built by `python scripts/render_docs.py`.\n')
         nav.insert(0, {'Home': 'index.md'})
     (src/'site.css').write_text(CSS)
     conf = src.with_suffix('.yml')
