@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #7090a8a0
 from __future__ import annotations
-import hashlib, io, os, re, warnings, zipfile
+import hashlib, io, os, re, warnings, zipfile, zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,7 +141,12 @@ def _entries(path:Path)->list:
         return [(str(f.relative_to(path)), f.read_bytes) for f in sorted(path.rglob('*')) if f.is_file()]
     try: z = zipfile.ZipFile(path)
     except zipfile.BadZipFile: raise ValueError(f"{path}: not a readable zip archive. Download it again.") from None
-    return [(i.filename, (lambda n=i.filename: z.read(n))) for i in sorted(z.infolist(), key=lambda i: i.filename) if not i.is_dir()]
+    def member(name):
+        try: return z.read(name)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as e:
+            raise ValueError(f"{path}:{name}: this member of the archive is damaged ({e}). Download the archive again, "
+                             "or extract it and delete or replace this file.") from None
+    return [(i.filename, (lambda n=i.filename: member(n))) for i in sorted(z.infolist(), key=lambda i: i.filename) if not i.is_dir()]
 
 def read_folder(path:Path, # FER2013 image-folder archive: a .zip or an extracted folder
                 progress:bool=True)->FERData:
@@ -231,7 +236,10 @@ def load_fer2013(path:str|Path|None=None, # .zip, extracted folder or fer2013.cs
     digest = source_digest(path)
     cfile = cache_dir()/f"fer2013-{digest[:16]}.npz"
     if cache and cfile.exists():
-        with np.load(cfile) as z: return FERData(z['faces'], z['labels'], z['split'], z['ids'], digest)
+        try:
+            with np.load(cfile) as z: return FERData(z['faces'], z['labels'], z['split'], z['ids'], digest)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError) as e:  # truncated, overwritten, not an npz
+            warnings.warn(f"{cfile}: the cache file is damaged ({type(e).__name__}: {e}); rebuilding it from {path}.")
     reader = read_csv if path.suffix.lower() == '.csv' else read_folder
     data = reader(path, progress=progress)
     data.digest = digest
@@ -349,14 +357,17 @@ def read_face_folder(path:Path,             # a folder with one subfolder of fac
                          f"Known: {', '.join(CLASSES)}, or an alias ({', '.join(k for k in CLASS_ALIASES if k not in CLASSES)}).")
     if unknown: warnings.warn(f"{path}: skipped {sum(n for _, n in unknown)} images of classes the model does not know: "
                               + ', '.join(f"{f}/ ({n} images)" for f, n in unknown))
-    faces, labels, ids = [], [], []
+    faces, labels, ids, bad = [], [], [], []
     files = [(c, f) for _, c, fs in folders if c is not None for f in fs]
     for c, f in tqdm(files, desc=f"reading {path.name}", disable=not progress, leave=False):
         try:
             with Image.open(f) as im: faces.append(to_face(im))
-        except (UnidentifiedImageError, OSError, ValueError) as e:
-            raise ValueError(f"{f}: cannot decode this image ({e}). Remove it or replace it.") from None
+        except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
+            bad.append(f"{f.relative_to(path)} ({' '.join(str(e).split()) or type(e).__name__})"); continue
         labels.append(CLASSES.index(c)); ids.append(str(f.relative_to(path)))
+    if bad and not faces: raise ValueError(f"{path}: none of its {len(bad)} images can be decoded, e.g. {bad[0]}. Are they images (png, jpg, ...) and not damaged?")
+    if bad: warnings.warn(f"{path}: skipped {len(bad)} image{'s' if len(bad) > 1 else ''} that cannot be decoded (remove or replace them): {'; '.join(bad[:5])}"
+                          + (f"; and {len(bad) - 5} more" if len(bad) > 5 else ''))
     return FERData(np.stack(faces), np.array(labels, dtype=np.int64), np.full(len(faces), split), np.array(ids), digest=source_digest(path))
 
 # %% ../nbs/00_data.ipynb #3377a89e

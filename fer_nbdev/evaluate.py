@@ -279,9 +279,11 @@ def evaluate_cli(checkpoint:Param("best.pt or last.pt to run over the faces; sev
     cks = _checkpoints(checkpoint) if checkpoint else None
     run_dir = Path(cks[0]).parent if cks and len(cks) == 1 else None
     if folder is not None:
-        with warnings.catch_warnings():
-            warnings.simplefilter('ignore')  # the skipped classes are reported in the metrics and below
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')  # the skipped classes are reported in the metrics and below; damaged images on stderr
             res, labels, probs = evaluate_folder(folder, cks, mode, bs, device)
+        for msg in dict.fromkeys(' '.join(str(w.message).split()) for w in caught):
+            if msg.startswith(str(folder)) and 'cannot be decoded' in msg: print(f"fer_evaluate: warning: {msg}", file=sys.stderr, flush=True)
         split, digest, dev, run_dir = 'external', res.get('data_sha256', ''), pick_device(device), None
         if res['skipped']: print(f"skipped classes the model does not know: {res['skipped']}", flush=True)
     elif checkpoint is not None:

@@ -40,8 +40,8 @@ def load_image(image,            # a path, a PIL image, or an H×W (grey) or H×
         if not path.is_file(): raise FileNotFoundError(f"{path}: no such image file")
         try:
             im = Image.open(path); im.load()
-        except Image.DecompressionBombError:
-            raise ValueError(f"{path}: {im.size[0]}×{im.size[1]} pixels is more than PIL's limit of {Image.MAX_IMAGE_PIXELS:,} (shrink the photo first)") from None
+        except Image.DecompressionBombError as e:  # raised by `Image.open` itself, from the header's claimed size
+            raise ValueError(f"{path}: {' '.join(str(e).split()).rstrip('.')} (shrink the photo first)") from None
         except (UnidentifiedImageError, OSError, ValueError) as e:
             raise ValueError(f"{path}: cannot read this image ({e}). Is it a photo (jpg, png, ...) and not damaged?") from None
         image, bgr = ImageOps.exif_transpose(im), False
@@ -125,9 +125,13 @@ def predict_video(path:str|Path,              # a video file
     w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
     writer = None
     if annotate_to:
+        made = [p for p in (Path(annotate_to).parent, *Path(annotate_to).parent.parents) if not p.exists()]  # deepest first
         Path(annotate_to).parent.mkdir(parents=True, exist_ok=True)
         writer = cv2.VideoWriter(str(annotate_to), cv2.VideoWriter_fourcc(*'mp4v'), fps, (w, h))
-        if not writer.isOpened(): raise ValueError(f"{annotate_to}: cannot write a video here (use a .mp4 name).")
+        if not writer.isOpened():
+            cap.release()
+            for p in made: p.rmdir()  # leave no empty folder behind
+            raise ValueError(f"{annotate_to}: cannot write a video here (use a .mp4 name).")
     frames, faces, i = [], [], 0
     with tqdm(total=n or None, desc=path.name, unit='frame', disable=not progress) as bar:
         try:
@@ -187,10 +191,22 @@ def _check_outputs(files:list, outputs:list):
     for o in outputs:
         if o and Path(o).resolve() in ins: raise ValueError(f"{o} is an input: writing there would destroy it (choose another output name)")
 
+_ANNOTATED_EXT = {'.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp'}  # image files `--annotate` can write
+_ANNOTATED_VIDEO_EXT = {'.mp4', '.m4v', '.mov', '.avi'}                     # containers OpenCV writes with the mp4v codec
+
+def _check_annotate(annotate:str|None, n_files:int, video:bool):
+    "Refuse an `--annotate` path that cannot be written, before any work is done and without creating anything."
+    if not annotate: return
+    out = Path(annotate)
+    if video:
+        if out.suffix.lower() not in _ANNOTATED_VIDEO_EXT: raise ValueError(f"--annotate {out}: cannot write a video with this name (use a .mp4 name)")
+    elif n_files > 1 or out.is_dir():
+        if out.exists() and not out.is_dir(): raise NotADirectoryError(f"--annotate {out} is a file, but several images are annotated into a folder (pass a folder name)")
+    elif out.suffix.lower() not in _ANNOTATED_EXT: raise ValueError(f"--annotate {out}: cannot write an image with this name (use .png or .jpg)")
+
 def _annotate(f:Path, faces:list, dst:Path):
     "Write `f` with its faces drawn to `dst` (atomically; the format from the name)."
-    if dst.suffix.lower() not in {'.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp'}:
-        raise ValueError(f"{dst}: cannot write an image with this name (use .png or .jpg)")
+    if dst.suffix.lower() not in _ANNOTATED_EXT: raise ValueError(f"{dst}: cannot write an image with this name (use .png or .jpg)")
     ok = cv2.imencode(dst.suffix, cv2.cvtColor(draw_faces(load_image(f), faces), cv2.COLOR_RGB2BGR))[1]
     atomic_write(dst, lambda tmp: tmp.write_bytes(ok.tobytes()))
 
@@ -235,10 +251,11 @@ def predict_cli(files:Param('image files or folders (searched recursively), or o
     _check_outputs(files, [json, annotate, csv])
     if margin is not None and not 0 <= margin <= 1: raise ValueError(f"--margin must be in [0, 1] (a share of the face box on each side), got {margin}")
     if every < 1: raise ValueError(f"--every must be at least 1, got {every}")
-    m = load_model(model)
     videos = [f for f in files if f.suffix.lower() in VIDEO_EXT]
+    if videos and len(files) > 1: raise ValueError("give either one video or any number of images, not both or several videos")
+    _check_annotate(annotate, len(files), bool(videos))
+    m = load_model(model)
     if videos:
-        if len(files) > 1: raise ValueError("give either one video or any number of images, not both or several videos")
         res = predict_video(files[0], every, m, annotate, margin, detector, view=view)
         res['frames'] = [dict(fr, faces=_rounded(fr['faces'])) for fr in res['frames']]
         return _write_json(res, json)
