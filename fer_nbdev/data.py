@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_data.ipynb #7090a8a0
 from __future__ import annotations
-import hashlib, io, os, re, warnings, zipfile, zlib
+import hashlib, io, os, re, tempfile, warnings, zipfile, zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -245,9 +245,9 @@ def load_fer2013(path:str|Path|None=None, # .zip, extracted folder or fer2013.cs
     data.digest = digest
     if cache:
         cfile.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cfile.with_suffix('.tmp.npz')
-        np.savez(tmp, faces=data.faces, labels=data.labels, split=data.split, ids=data.ids)
-        tmp.replace(cfile)
+        fd, tmp = tempfile.mkstemp(prefix=f'.{cfile.name}.', suffix='.tmp', dir=cfile.parent)  # a unique name: concurrent loads never mix
+        with os.fdopen(fd, 'wb') as f: np.savez(f, faces=data.faces, labels=data.labels, split=data.split, ids=data.ids)
+        os.replace(tmp, cfile)
     return data
 
 # %% ../nbs/00_data.ipynb #c15b0def
