@@ -24,8 +24,8 @@ from .model import as_model, face_probs, load_model, norm_stats
 from .runcard import atomic_write
 
 # %% auto #0
-__all__ = ['VIDEO_EXT', 'IMAGE_EXT', 'load_image', 'predict', 'draw_faces', 'predict_video', 'watch_camera', 'photo_files',
-           'predict_cli', 'fer_predict', 'cam_layer', 'layer_name', 'gradcam', 'show_gradcam']
+__all__ = ['VIDEO_EXT', 'BATCH_FILES', 'IMAGE_EXT', 'load_image', 'predict', 'draw_faces', 'predict_video', 'watch_camera',
+           'photo_files', 'predict_cli', 'fer_predict', 'cam_layer', 'layer_name', 'gradcam', 'show_gradcam']
 
 # %% ../nbs/05_infer.ipynb #5a755c7d
 def load_image(image,            # a path, a PIL image, or an H×W (grey) or H×W×3/4 array
@@ -175,6 +175,7 @@ def watch_camera(camera:int=0,              # OpenCV camera index
     finally: cap.release(); cv2.destroyAllWindows()
 
 # %% ../nbs/05_infer.ipynb #9e76b9a1
+BATCH_FILES = 32  # photos whose faces `fer_predict` classifies in one batch
 IMAGE_EXT = {'.jpg', '.jpeg', '.png', '.bmp', '.gif', '.tif', '.tiff', '.webp'}  # files `fer_predict` reads as photos
 
 def _rounded(faces:list)->list:
@@ -260,11 +261,18 @@ def predict_cli(files:Param('image files or folders (searched recursively), or o
         res['frames'] = [dict(fr, faces=_rounded(fr['faces'])) for fr in res['frames']]
         return _write_json(res, json)
     results, failed = [], []
-    for f in tqdm(files, desc='photos', unit='photo', disable=len(files) < 10):  # one bar over all photos
-        try: results.append((f, predict(str(f), m, detect=not no_detect, detector=detector, margin=margin, view=view)))
-        except (FileNotFoundError, IsADirectoryError, ValueError) as e:
-            if len(files) == 1: raise
-            failed.append(f); print(f"fer_predict: skipped {f}: {e}", file=sys.stderr)
+    kw = dict(model=m, detect=not no_detect, detector=detector, margin=margin, view=view)
+    with tqdm(total=len(files), desc='photos', unit='photo', disable=len(files) < 10) as bar:  # one bar over all photos
+        for s in range(0, len(files), BATCH_FILES):
+            chunk = files[s:s+BATCH_FILES]
+            try: results += list(zip(chunk, predict([str(f) for f in chunk], **kw)))  # the faces of many photos in one batch
+            except (FileNotFoundError, IsADirectoryError, ValueError):  # a bad photo in this chunk: one by one, to name it
+                for f in chunk:
+                    try: results.append((f, predict(str(f), **kw)))
+                    except (FileNotFoundError, IsADirectoryError, ValueError) as e:
+                        if len(files) == 1: raise
+                        failed.append(f); print(f"fer_predict: skipped {f}: {e}", file=sys.stderr)
+            bar.update(len(chunk))
     if annotate:
         out = Path(annotate); folder = len(files) > 1 or out.is_dir()
         for f, fc in results: _annotate(f, fc, out/(f.stem + '.png') if folder else out)
