@@ -12,8 +12,8 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['git_commit', 'device_name', 'package_versions', 'run_card', 'atomic_write', 'save_json', 'card_markdown',
-           'table_markdown']
+__all__ = ['git_commit', 'device_name', 'package_versions', 'portable_command', 'run_card', 'atomic_write', 'save_json',
+           'card_markdown', 'table_markdown']
 
 # %% ../nbs/00b_runcard.ipynb #fa3d2c12
 def git_commit(path:Path|None=None)->str:
@@ -53,13 +53,22 @@ def package_versions(names=_PACKAGES)->dict:
     return out
 
 # %% ../nbs/00b_runcard.ipynb #8f505127
+def portable_command(command:str)->str:
+    "A command line without this machine's absolute paths: each becomes relative to the working folder, or `<...>/name` outside it."
+    def one(tok):
+        if not tok.startswith('/'): return tok
+        try: return os.path.relpath(tok) if Path(tok).resolve().is_relative_to(Path.cwd().resolve()) else f'<...>/{Path(tok).name}'
+        except ValueError: return f'<...>/{Path(tok).name}'
+    return ' '.join(one(t) for t in command.split(' '))
+
 def run_card(command:str|None=None, # the command line that produced the result
              device='cpu',          # device the work ran on
              data_digest:str='',     # sha256 of the data source (`FERData.digest`)
              wall_s:float|None=None, # wall time in seconds
              **extra)->dict:
     "A dictionary recording how a result was produced."
-    return dict(command=command if command is not None else ' '.join([Path(sys.argv[0]).name] + sys.argv[1:]),
+    command = command if command is not None else ' '.join([Path(sys.argv[0]).name] + sys.argv[1:])
+    return dict(command=portable_command(command),
                 commit=git_commit(), date=datetime.now(timezone.utc).isoformat(timespec='seconds'),
                 host=platform.node(), python=platform.python_version(), packages=package_versions(),
                 device=device_name(device), data_sha256=data_digest, wall_s=wall_s, **extra)
