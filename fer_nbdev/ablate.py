@@ -18,6 +18,7 @@ from .train import fit
 from .evaluate import select
 from .config import TrainConfig, get_config, cli_main
 from .train import read_predictions
+from .runcard import atomic_write
 
 # %% auto #0
 __all__ = ['ABLATION_BASE', 'SIZE_BASE', 'BUDGETS', 'VARIANTS', 'METRICS', 'CPU_VARIANTS', 'apply_variant', 'run_ablation',
@@ -201,8 +202,8 @@ def ablate_cli(root:str='runs/ablations',  # one directory per variant and seed 
     d = synthetic_fer(16) if synthetic else (load_fer2013(data) if data else None)
     run_ablation(base, {n: VARIANTS[n] for n in names}, [int(s) for s in seeds.split(',')], root, d, prune=not keep_last,
                  progress=True, command=' '.join(['fer_ablate'] + sys.argv[1:]))
-    t = ablation_table(root); t.to_csv(Path(root)/'ablation_table.csv')
-    fig = plot_ablation(t); fig.savefig(Path(root)/'ablation.png', dpi=110, bbox_inches='tight'); plt.close(fig)
+    t = ablation_table(root); atomic_write(Path(root)/'ablation_table.csv', lambda tmp: t.to_csv(tmp))
+    fig = plot_ablation(t); atomic_write(Path(root)/'ablation.png', lambda tmp: fig.savefig(tmp, format='png', dpi=110, bbox_inches='tight')); plt.close(fig)
     print(format_table(t).to_string())
 
 def fer_ablate():

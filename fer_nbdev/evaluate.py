@@ -17,7 +17,7 @@ from .augment import check_view
 from .data import CLASSES, PAPER_TABLE3_SUPPORT, FERData, eval_sets, folder_classes, load_fer2013, read_face_folder, synthetic_fer
 from .model import MODEL_DIR, face_probs, load_checkpoint, pick_device
 from .train import PROB_COLS, read_predictions, test_metrics
-from .runcard import run_card, save_json
+from .runcard import atomic_write, run_card, save_json
 
 # %% auto #0
 __all__ = ['RUN_FILES', 'EVAL_SETS', 'PAPER_RESULTS', 'load_run', 'select', 'classification_table', 'plot_confusion',
@@ -303,7 +303,7 @@ def evaluate_cli(checkpoint:Param("best.pt or last.pt to run over the faces; sev
     title = f"{what}{'' if mode == 'none' else ' + ' + mode + ' TTA'}: {res['n']:,} faces, accuracy {res['accuracy']:.2%}, macro F1 {res['macro_f1']:.2%}"
     figs = {f'confusion_{tag}.png': plot_confusion(labels, probs.argmax(1), title)}
     if run_dir is not None and (run_dir/'history.csv').exists(): figs['curves.png'] = plot_history(pd.read_csv(run_dir/'history.csv'), title=f'training curves of {run_dir.name}')
-    for name, fig in figs.items(): fig.savefig(out/name, dpi=110, bbox_inches='tight'); plt.close(fig)
+    for name, fig in figs.items(): atomic_write(out/name, lambda tmp: fig.savefig(tmp, format='png', dpi=110, bbox_inches='tight')); plt.close(fig)
     print(f"{tag}: {res['n']:,} faces, accuracy {res['accuracy']:.4f}, macro F1 {res['macro_f1']:.4f} -> {out}", flush=True)
 
 def fer_evaluate():

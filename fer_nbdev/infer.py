@@ -127,7 +127,8 @@ def predict_video(path:str|Path,              # a video file
     if annotate_to:
         made = [p for p in (Path(annotate_to).parent, *Path(annotate_to).parent.parents) if not p.exists()]  # deepest first
         Path(annotate_to).parent.mkdir(parents=True, exist_ok=True)
-        writer = cv2.VideoWriter(str(annotate_to), cv2.VideoWriter_fourcc(*'mp4v'), fps, (w, h))
+        tmp = Path(annotate_to).with_name(f'.{Path(annotate_to).stem}.tmp{Path(annotate_to).suffix}')  # written here, then moved into place
+        writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*'mp4v'), fps, (w, h))
         if not writer.isOpened():
             cap.release()
             for p in made: p.rmdir()  # leave no empty folder behind
@@ -145,7 +146,10 @@ def predict_video(path:str|Path,              # a video file
                 i += 1; bar.update()
         finally:
             cap.release()
-            if writer: writer.release()
+            if writer:
+                writer.release()
+                if i and sys.exc_info()[0] is None: os.replace(tmp, annotate_to)
+                else: Path(tmp).unlink(missing_ok=True)
     if i == 0: raise ValueError(f"{path}: no frame could be decoded.")
     return dict(file=str(path), fps=fps, frames_total=i, width=w, height=h, every=every, frames=frames)
 

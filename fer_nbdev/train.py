@@ -239,7 +239,7 @@ def fit(cfg:TrainConfig,            # what to train and how
         if cfg.watch_test: history[-1]['test_acc'] = test_metrics(run_probs(model, cfg, data.faces[sets['test_folder']]), data.labels[sets['test_folder']])['accuracy']
         save_checkpoint(out/'last.pt', model, cfg, data_digest=data.digest, opt=opt.state_dict(), sched=sched.state_dict(), scaler=scaler.state_dict(),
                         epoch=epoch, history=history, best_acc=best_acc, best_epoch=best_epoch, elapsed=elapsed)
-        pd.DataFrame(history).to_csv(out/'history.csv', index=False)
+        atomic_write(out/'history.csv', lambda tmp: pd.DataFrame(history).to_csv(tmp, index=False))
         if progress: print(f"epoch {epoch+1}: " + ', '.join(f"{k} {v:.4f}" for k, v in history[-1].items() if k not in ('epoch',)), flush=True)
     if main: evaluate_run(out, data, device, progress)
     if main: save_json(card | dict(wall_s=time.perf_counter() - t0, resumed=resume, train_s=elapsed, epochs_run=len(history), best_epoch=best_epoch+1,
