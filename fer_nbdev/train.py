@@ -181,13 +181,10 @@ def _history_row(epoch, tr_loss, tr_acc, va_probs, va_labels, lr, secs):
     return dict(epoch=epoch+1, train_loss=tr_loss, train_acc=tr_acc, valid_loss=va_loss,
                 valid_acc=float((va_probs.argmax(1) == va_labels).mean()), lr=lr, seconds=secs)
 
-def _check_out(out:Path, resume:bool, data:FERData):
-    "Refuse to write over a run, to resume nothing, or to resume on other data."
+def _check_out(out:Path, resume:bool):
+    "Refuse to write over a run, or to resume nothing (the data of a resumed run is checked when `fit` reads its `last.pt`)."
     if resume:
         if not (out/'last.pt').exists(): raise FileNotFoundError(f"{out/'last.pt'} not found: nothing to resume (start without --resume)")
-        ck = torch.load(out/'last.pt', map_location='cpu', weights_only=True)
-        if ck.get('data_digest', data.digest) != data.digest:
-            raise ValueError(f"{out} was trained on other data (sha256 {ck['data_digest'][:12]}…, now {data.digest[:12]}…): resume it with the same --data")
     elif out.exists() and any(out.iterdir()):
         raise FileExistsError(f"{out} is not empty (it holds {', '.join(sorted(p.name for p in out.iterdir())[:4])}…): pass --resume to continue its run, or choose another --out")
 
@@ -203,7 +200,7 @@ def fit(cfg:TrainConfig,            # what to train and how
     "Train `cfg` on `data` into the run directory `out`; returns `out`. Under `torchrun`, each process trains its shard with DDP and rank 0 alone writes."
     out = Path(out); device = init_distributed(pick_device(cfg.device)); t0 = time.perf_counter()
     main, ws = is_main(), world()[1]; progress = progress and main  # one process: main, ws = True, 1
-    if main: _check_out(out, resume, data); out.mkdir(parents=True, exist_ok=True)
+    if main: _check_out(out, resume); out.mkdir(parents=True, exist_ok=True)
     tuned = device.type == 'cpu' and tune_cpu_malloc()  # freed batches stay mapped (01a_engine)
     card = run_card(command, device, data.digest, malloc_tuned=tuned, **({'world_size': ws} if ws > 1 else {})) if main else None  # commit, versions and date as the run starts
     seed_everything(cfg.seed)
@@ -218,6 +215,8 @@ def fit(cfg:TrainConfig,            # what to train and how
     if resume:
         ck = torch.load(out/'last.pt', map_location=device, weights_only=True)
         if TrainConfig.from_dict(ck['config']) != cfg: raise ValueError(f"{out/'last.pt'} was made with another config; resume with the same settings.")
+        if ck.get('data_digest', data.digest) != data.digest:  # checked here, where last.pt is read once anyway
+            raise ValueError(f"{out} was trained on other data (sha256 {ck['data_digest'][:12]}…, now {data.digest[:12]}…): resume it with the same --data")
         model.load_state_dict(ck['model']); opt.load_state_dict(ck['opt']); sched.load_state_dict(ck['sched']); scaler.load_state_dict(ck['scaler'])
         history, best_acc, best_epoch, start, elapsed = ck['history'], ck['best_acc'], ck['best_epoch'], ck['epoch'] + 1, ck['elapsed']
     if main: save_json(cfg.to_dict() | dict(mean=list(norm_stats(model)[0]), std=list(norm_stats(model)[1]), device=str(device)) | ({'world_size': ws} if ws > 1 else {}), out/'config.json')
