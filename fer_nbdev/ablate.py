@@ -45,6 +45,10 @@ VARIANTS = {
     'b0_scratch': dict(arch='efficientnet_b0', pretrained=False),
     'lite1': dict(arch='efficientnet_lite1'),
     'lite2': dict(arch='efficientnet_lite2'),
+    'ema': dict(ema=0.999),                                  # validate and keep an average of the weights
+    'mixup': dict(mixup=0.2),
+    'cutmix': dict(cutmix=1.),
+    'progressive': dict(epochs=3, prog_size=32, prog_epochs=2),  # 2 epochs at 32 px + 1 at 48: about the base's cost
     'class_weighted': dict(class_weights='balanced'),
     'focal': dict(loss='focal'),
     'balanced_sampler': dict(sampler='balanced'),

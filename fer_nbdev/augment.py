@@ -13,8 +13,8 @@ from torchvision.transforms import v2
 from .config import AugConfig
 
 # %% auto #0
-__all__ = ['IMAGENET_NORM', 'VIEWS', 'train_tfms', 'eval_tfms', 'describe', 'check_view', 'view_tfms', 'denormalize',
-           'pipeline_steps', 'show_pipeline', 'show_augmentations']
+__all__ = ['IMAGENET_NORM', 'VIEWS', 'train_tfms', 'eval_tfms', 'describe', 'batch_mixer', 'check_view', 'view_tfms',
+           'denormalize', 'pipeline_steps', 'show_pipeline', 'show_augmentations']
 
 # %% ../nbs/01_augment.ipynb #eddfb319
 IMAGENET_NORM = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))  # ImageNet's per-channel mean and std of [0,1] pixels: the paper's B0 wants them
@@ -50,6 +50,15 @@ def eval_tfms(cfg:AugConfig=AugConfig(), # only `size` is used
 def describe(cfg:AugConfig=AugConfig())->str:
     "The train pipeline as one line of text, for logs and run cards."
     return ' → '.join(n for n, _ in _train_steps(cfg))
+
+# %% ../nbs/01_augment.ipynb #728d074f
+def batch_mixer(cfg:AugConfig,       # `mixup` and `cutmix` (the α of each; 0 = off) are used
+                num_classes:int=7,   # length of the soft labels
+               ):                    # None when both are off, else `f(x, y) -> (x, soft y)`
+    "Mixup and/or CutMix on a batch (torchvision v2): N×C×H×W inputs and N int labels in, mixed inputs and N×`num_classes` label probabilities out."
+    mix = [t(alpha=a, num_classes=num_classes) for t, a in ((v2.MixUp, cfg.mixup), (v2.CutMix, cfg.cutmix)) if a > 0]
+    if not mix: return None
+    return mix[0] if len(mix) == 1 else v2.RandomChoice(mix)
 
 # %% ../nbs/01_augment.ipynb #982f18d4
 VIEWS = ('none', 'flip', 'center', 'tencrop')  # the test-time views of a face

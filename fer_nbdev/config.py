@@ -10,7 +10,7 @@ from fastcore.docments import docments
 
 # %% auto #0
 __all__ = ['AUG_PRESETS', 'CHOICES', 'PRESETS', 'ALIASES', 'USER_ERRORS', 'AugConfig', 'TrainConfig', 'get_config', 'epoch_seed',
-           'add_config_args', 'config_from_args', 'cli_main']
+           'epoch_aug', 'add_config_args', 'config_from_args', 'cli_main']
 
 # %% ../nbs/00a_config.ipynb #f8baacef
 @dataclass
@@ -25,6 +25,8 @@ class AugConfig:
     jitter_p:float=0.5         # probability of applying the jitter
     erase_p:float=0.25         # RandomErasing probability (0 = off), applied after normalisation
     erase_scale:tuple=(0.02,0.1) # RandomErasing area range, as fractions of the image
+    mixup:float=0.             # Mixup: blend each training batch with its own shuffle, weight ~ Beta(α, α); this is α (0 = off)
+    cutmix:float=0.            # CutMix: paste a box of the shuffled batch, area ~ Beta(α, α); this is α (0 = off; with mixup, one of the two per batch)
 
     def __post_init__(self):
         _check_range(self, 'size', 8, 1024); _check_range(self, 'resize', 8, 2048); _check_range(self, 'rotation', 0, 180)
@@ -32,6 +34,7 @@ class AugConfig:
             raise ValueError(f"resize={self.resize} is smaller than size={self.size}: RandomCrop cannot cut a {self.size}-pixel square from it. "
                              "Raise `resize`, or set crop=False.")
         for k in ('flip_p', 'jitter_p', 'erase_p'): _check_range(self, k, 0, 1)
+        for k in ('mixup', 'cutmix'): _check_range(self, k, 0, 100)
         if self.jitter is not None and (len(self.jitter) != 3 or min(self.jitter) < 0):
             raise ValueError(f"jitter is (brightness, contrast, saturation), three numbers ≥ 0, got {self.jitter}.")
         if len(self.erase_scale) != 2 or not 0 < self.erase_scale[0] <= self.erase_scale[1] < 1:
@@ -64,6 +67,9 @@ class TrainConfig:
     lr:float=1e-3                    # AdamW learning rate (peak lr for 'onecycle')
     wd:float=1e-4                    # AdamW weight decay
     label_smoothing:float=0.1        # cross-entropy label smoothing
+    ema:float=0.                     # decay of an exponential moving average of the weights, which is validated, selected and saved (0 = off)
+    prog_size:int=0                  # progressive resizing: the first `prog_epochs` epochs train at this side, the rest at `aug.size` (0 = off)
+    prog_epochs:int=0                # progressive resizing: how many epochs train at `prog_size`
     loss:str='ce'                    # 'ce' (cross-entropy, with `label_smoothing`) or 'focal' (softmax focal loss, no smoothing)
     focal_gamma:float=2.0            # focal loss: (1-p)^γ down-weights faces the model already gets right (γ=0 is cross-entropy)
     class_weights:str|None=None      # None, or 'balanced': weight the loss by inverse class frequency of the training labels
@@ -85,6 +91,11 @@ class TrainConfig:
         for k, lo, hi in (('epochs', 1, 10_000), ('bs', 1, 65_536), ('lr', 0, 10), ('wd', 0, 10), ('label_smoothing', 0, 0.99),
                           ('focal_gamma', 0, 10), ('patience', 0, 10_000), ('num_workers', 0, 256), ('seed', 0, 2**31-1)): _check_range(self, k, lo, hi)
         _check_range(self, 'train_fraction', 0, 1, lo_open=True); _check_range(self, 'pct_start', 0, 1, lo_open=True)
+        _check_range(self, 'ema', 0, 1-1e-9)
+        if self.prog_size:
+            _check_range(self, 'prog_size', 8, self.aug.size); _check_range(self, 'prog_epochs', 1, self.epochs - 1)
+        if self.loss == 'focal' and (self.aug.mixup or self.aug.cutmix):
+            raise ValueError("loss='focal' takes hard labels, and mixup/cutmix make soft ones: use loss='ce' with them.")
         for k, allowed in CHOICES.items():
             if getattr(self, k) not in allowed: raise ValueError(f"{k} must be one of {', '.join(map(str, allowed))}, got {getattr(self, k)!r}.")
 
@@ -129,6 +140,13 @@ def epoch_seed(seed:int, # the run's `seed`
               )->int:
     "The seed of one epoch's shuffling and augmentation."
     return seed*1000 + epoch
+
+def epoch_aug(cfg:TrainConfig, # `aug`, and `prog_size`/`prog_epochs` for progressive resizing
+              epoch:int,       # 0-based epoch
+             )->AugConfig:     # the train pipeline of that epoch
+    "The train pipeline of one epoch: `cfg.aug`, or during progressive resizing's first epochs the same at side `prog_size` (resize scaled alike)."
+    if not cfg.prog_size or epoch >= cfg.prog_epochs: return cfg.aug
+    return replace(cfg.aug, size=cfg.prog_size, resize=max(cfg.prog_size, round(cfg.aug.resize*cfg.prog_size/cfg.aug.size)))
 
 # %% ../nbs/00a_config.ipynb #3f46a83c
 ALIASES = dict(size=['--img_size'], bs=['--batch_size'])  # older flag names kept working

@@ -5,6 +5,7 @@
 # %% ../nbs/03_train.ipynb #b9d3807d
 from __future__ import annotations
 import argparse, json, sys, time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,10 +16,11 @@ import torch.nn.functional as F
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.utils.class_weight import compute_class_weight
 from torch.utils.data import DataLoader, DistributedSampler, WeightedRandomSampler
+from timm.utils import ModelEmaV3
 from tqdm.auto import tqdm
 
-from .config import TrainConfig, epoch_seed, add_config_args, config_from_args, cli_main
-from .augment import train_tfms
+from .config import TrainConfig, epoch_seed, epoch_aug, add_config_args, config_from_args, cli_main
+from .augment import train_tfms, batch_mixer
 from .data import CLASSES, FERData, FERDataset, load_fer2013, split_indices, eval_sets, train_subset, synthetic_fer
 from .model import create_model, norm_stats, pick_device, autocast, save_checkpoint, load_checkpoint, face_probs
 from .engine import TensorLoader, tune_cpu_malloc
@@ -27,9 +29,9 @@ from .distributed import init_distributed, world, is_main, shard_sampler, rank_s
 
 # %% auto #0
 __all__ = ['LOSSES', 'SAMPLERS', 'PROB_COLS', 'seed_everything', 'make_optimizer', 'make_scheduler', 'train_step',
-           'train_one_epoch', 'balanced_class_weights', 'focal_loss', 'make_loss', 'loader_labels', 'sampling_weights',
-           'test_metrics', 'save_predictions', 'read_predictions', 'run_probs', 'fit', 'evaluate_run', 'train_parser',
-           'train_main', 'fer_train']
+           'train_one_epoch', 'make_ema', 'balanced_class_weights', 'focal_loss', 'make_loss', 'loader_labels',
+           'sampling_weights', 'test_metrics', 'save_predictions', 'read_predictions', 'run_probs', 'fit',
+           'evaluate_run', 'train_parser', 'train_main', 'fer_train']
 
 # %% ../nbs/03_train.ipynb #571c160a
 def seed_everything(seed:int):
@@ -65,23 +67,31 @@ def train_step(model:nn.Module,   # the network (DDP-wrapped or compiled is fine
     scaler.scale(loss).backward(); scaler.step(opt); scaler.update()
     return loss, out
 
-def train_one_epoch(model, dl, opt, sched, scaler, cfg:TrainConfig, device, epoch:int=0, on_batch=None, progress:bool=True):
-    "One pass over `dl`: mean loss and accuracy. Stops with an error on a non-finite loss."
+def train_one_epoch(model, dl, opt, sched, scaler, cfg:TrainConfig, device, epoch:int=0, on_batch=None, progress:bool=True, ema=None):
+    "One pass over `dl`: mean loss and accuracy (against the unmixed labels), mixing batches and updating `ema` as `cfg` says. Stops with an error on a non-finite loss."
     model.train(); crit = make_loss(cfg, loader_labels(dl) if cfg.class_weights else None, device)
+    mix = batch_mixer(cfg.aug, len(CLASSES))
     tot_loss, correct, n = 0., 0, 0
     bar = tqdm(dl, desc=f'epoch {epoch+1}/{cfg.epochs}', leave=False, disable=not progress)
     for i, (x, y) in enumerate(bar):
         x, y = x.to(device, non_blocking=True).contiguous(memory_format=torch.channels_last), y.to(device, non_blocking=True)
-        loss, out = train_step(model, x, y, opt, scaler, crit, cfg)
+        loss, out = train_step(model, *(mix(x, y) if mix else (x, y)), opt, scaler, crit, cfg)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"epoch {epoch+1}, batch {i}: the loss is {loss.item()}. Training stopped; "
                                      "last.pt still holds the last good epoch. Lower the learning rate or use amp='bf16'/'none', then resume.")
         if cfg.sched == 'onecycle': sched.step()
+        if ema is not None: ema.update(model, step=epoch*len(dl) + i + 1)
         tot_loss += loss.item()*len(y); correct += (out.argmax(1) == y).sum().item(); n += len(y)
         bar.set_postfix(loss=f"{tot_loss/n:.3f}")
         if on_batch: on_batch(epoch, i, model)
     if cfg.sched == 'cosine': sched.step()
     return tot_loss/n, correct/n
+
+def make_ema(cfg:TrainConfig,   # `ema` (the decay; 0 = off) is used
+             model:nn.Module,   # the network being trained
+            )->ModelEmaV3|None: # None when `cfg.ema` is 0
+    "timm's exponential moving average of `model`'s weights and batch-norm statistics, its decay warmed up from 0 towards `cfg.ema` as steps accumulate."
+    return ModelEmaV3(model, decay=cfg.ema, use_warmup=True, warmup_power=3/4) if cfg.ema else None
 
 # %% ../nbs/03_train.ipynb #03a47c71
 LOSSES, SAMPLERS = ('ce', 'focal'), ('shuffle', 'balanced')
@@ -206,7 +216,9 @@ def fit(cfg:TrainConfig,            # what to train and how
     seed_everything(cfg.seed)
     model = create_model(cfg.arch, cfg.pretrained, len(CLASSES), weights=cfg.weights).to(device).to(memory_format=torch.channels_last)
     idx = split_indices(data, cfg.protocol); sets = eval_sets(data, cfg.protocol)
-    train_dl, gen = _train_loader(cfg, data, train_subset(idx['train'], data.labels, cfg.train_fraction, cfg.seed), norm_stats(model), device)
+    tidx, aug = train_subset(idx['train'], data.labels, cfg.train_fraction, cfg.seed), epoch_aug(cfg, 0)
+    train_dl, gen = _train_loader(replace(cfg, aug=aug), data, tidx, norm_stats(model), device)
+    ema = make_ema(cfg, model)  # validated, selected and saved in place of the trained weights
     ddp = wrap_ddp(model, device)  # DistributedDataParallel under torchrun, else the model itself
     step_model = torch.compile(ddp) if cfg.compile else ddp
     opt = make_optimizer(cfg, model); sched = make_scheduler(cfg, opt, len(train_dl))
@@ -218,26 +230,30 @@ def fit(cfg:TrainConfig,            # what to train and how
         if ck.get('data_digest', data.digest) != data.digest:  # checked here, where last.pt is read once anyway
             raise ValueError(f"{out} was trained on other data (sha256 {ck['data_digest'][:12]}…, now {data.digest[:12]}…): resume it with the same --data")
         model.load_state_dict(ck['model']); opt.load_state_dict(ck['opt']); sched.load_state_dict(ck['sched']); scaler.load_state_dict(ck['scaler'])
+        if ema is not None: ema.module.load_state_dict(ck['ema'])
         history, best_acc, best_epoch, start, elapsed = ck['history'], ck['best_acc'], ck['best_epoch'], ck['epoch'] + 1, ck['elapsed']
     if main: save_json(cfg.to_dict() | dict(mean=list(norm_stats(model)[0]), std=list(norm_stats(model)[1]), device=str(device)) | ({'world_size': ws} if ws > 1 else {}), out/'config.json')
     for epoch in range(start, cfg.epochs):
         if epoch - from_main(best_epoch) > cfg.patience: break  # rank 0 evaluates; every rank stops with it
         te = time.perf_counter()
+        if epoch_aug(cfg, epoch) != aug:  # progressive resizing: the next phase's input side
+            aug = epoch_aug(cfg, epoch); train_dl, gen = _train_loader(replace(cfg, aug=aug), data, tidx, norm_stats(model), device)
         seed_everything(rank_seed(epoch_seed(cfg.seed, epoch))); gen.manual_seed(rank_seed(epoch_seed(cfg.seed, epoch)))  # each rank its own augmentations
         if isinstance(train_dl.sampler, DistributedSampler): train_dl.sampler.set_epoch(epoch)  # and its shard of the epoch
         lr = opt.param_groups[0]['lr']
-        tr_loss, tr_acc = train_one_epoch(step_model, train_dl, opt, sched, scaler, cfg, device, epoch, on_batch, progress)
+        tr_loss, tr_acc = train_one_epoch(step_model, train_dl, opt, sched, scaler, cfg, device, epoch, on_batch, progress, ema)
         if ws > 1: tr_loss, tr_acc = all_mean((tr_loss, tr_acc))  # the mean over the ranks' (equal) shards
         if not main: continue  # rank 0 alone evaluates and writes
-        va_probs, va_labels = run_probs(model, cfg, data.faces[sets['valid']]), data.labels[sets['valid']]
+        net = model if ema is None else ema.module  # the weights being validated and kept
+        va_probs, va_labels = run_probs(net, cfg, data.faces[sets['valid']]), data.labels[sets['valid']]
         history.append(_history_row(epoch, tr_loss, tr_acc, va_probs, va_labels, lr, time.perf_counter() - te))
         if history[-1]['valid_acc'] > best_acc:
             best_acc, best_epoch = history[-1]['valid_acc'], epoch
-            save_checkpoint(out/'best.pt', model, cfg, epoch=epoch, valid_acc=best_acc)
+            save_checkpoint(out/'best.pt', net, cfg, epoch=epoch, valid_acc=best_acc)
         elapsed += time.perf_counter() - te; history[-1]['elapsed'] = elapsed
-        if cfg.watch_test: history[-1]['test_acc'] = test_metrics(run_probs(model, cfg, data.faces[sets['test_folder']]), data.labels[sets['test_folder']])['accuracy']
+        if cfg.watch_test: history[-1]['test_acc'] = test_metrics(run_probs(net, cfg, data.faces[sets['test_folder']]), data.labels[sets['test_folder']])['accuracy']
         save_checkpoint(out/'last.pt', model, cfg, data_digest=data.digest, opt=opt.state_dict(), sched=sched.state_dict(), scaler=scaler.state_dict(),
-                        epoch=epoch, history=history, best_acc=best_acc, best_epoch=best_epoch, elapsed=elapsed)
+                        epoch=epoch, history=history, best_acc=best_acc, best_epoch=best_epoch, elapsed=elapsed, **({} if ema is None else dict(ema=ema.module.state_dict())))
         atomic_write(out/'history.csv', lambda tmp: pd.DataFrame(history).to_csv(tmp, index=False))
         if progress: print(f"epoch {epoch+1}: " + ', '.join(f"{k} {v:.4f}" for k, v in history[-1].items() if k not in ('epoch',)), flush=True)
     if main: evaluate_run(out, data, device, progress)
