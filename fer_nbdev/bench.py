@@ -19,12 +19,12 @@ from .engine import TensorLoader, tune_cpu_malloc
 from .model import create_model, norm_stats
 from .runcard import run_card, save_json
 from .config import get_config, cli_main
-from .model import pick_device
+from .model import pick_device, memory_format
 from .train import make_loss, make_optimizer, train_step
 
 # %% auto #0
-__all__ = ['TARGETS', 'forever', 'throughput', 'bench_step', 'bench_faces', 'run_bench', 'bench_table', 'bench_file', 'bench_cli',
-           'fer_bench']
+__all__ = ['TARGETS', 'forever', 'throughput', 'bench_step', 'bench_faces', 'run_bench', 'bench_table', 'bench_file',
+           'cpu_features', 'bench_formats', 'bench_cli', 'fer_bench']
 
 # %% ../nbs/09_bench.ipynb #c6d433a9
 def forever(loader):
@@ -61,7 +61,7 @@ def bench_step(model:nn.Module, cfg, device)->callable:
     scaler = torch.amp.GradScaler(device.type, enabled=device.type == 'cuda' and cfg.amp == 'fp16')
     model.train()
     def step(x, y):
-        x, y = x.to(device, non_blocking=True).contiguous(memory_format=torch.channels_last), y.to(device, non_blocking=True)
+        x, y = x.to(device, non_blocking=True).contiguous(memory_format=memory_format(cfg.channels_last)), y.to(device, non_blocking=True)
         train_step(model, x, y, opt, scaler, crit, cfg)
     return step
 
@@ -103,7 +103,7 @@ def run_bench(sizes=(224, 'cpu'),        # input sides; 'cpu' is the `cpu` prese
         cfg = get_config(preset, size=size, pretrained=False)
         bs_ = bs or cfg.bs
         torch.manual_seed(0)
-        model = create_model(cfg.arch, pretrained=False, num_classes=7).to(device).to(memory_format=torch.channels_last)
+        model = create_model(cfg.arch, pretrained=False, num_classes=7).to(device).to(memory_format=memory_format(cfg.channels_last))
         aug, norm = cfg.aug, norm_stats(model)
         ref = lambda: forever(DataLoader(FERDataset(faces, labels, train_tfms(aug, norm)), bs_, shuffle=True, drop_last=True, num_workers=workers,
                                          pin_memory=device.type == 'cuda', persistent_workers=workers > 0))
@@ -135,6 +135,35 @@ def bench_file(device, folder='results/bench')->Path:
     device = torch.device(device)
     name = 'cpu' if device.type != 'cuda' else re.sub(r'[^a-z0-9]+', '_', torch.cuda.get_device_name(device).lower()).strip('_')
     return Path(folder)/f'fer_bench_{name}.json'
+
+# %% ../nbs/09_bench.ipynb #d05d9a35
+def cpu_features(flags:tuple=('avx2', 'avx512f', 'avx512_bf16', 'amx_bf16', 'amx_tile'), # the flags to look for
+                )->list:  # those this CPU has (empty off Linux)
+    "Which of the instruction sets that decide bf16 speed this CPU announces in /proc/cpuinfo."
+    try: have = set(next(l for l in open('/proc/cpuinfo') if l.startswith('flags')).split(':')[1].split())
+    except (OSError, StopIteration): return []
+    return [f for f in flags if f in have]
+
+def bench_formats(sizes=(72, 112),          # input sides
+                  amps=('none', 'bf16'),     # `TrainConfig.amp` values (on a CPU: fp32 and bf16 autocast)
+                  layouts=(True, False),     # `channels_last` values
+                  rounds:int=2,              # alternating rounds; each combination's rate is its median over rounds
+                  seconds:float=10., batches:int|None=None, bs:int|None=None,
+                  preset:str='cpu', device:str='auto', synthetic:bool=False, data:str|None=None,
+                 )->pd.DataFrame:            # size, amp, channels_last, images_per_s (median), per-round rates
+    "Training-step images per second of `preset` for every precision × memory layout, through `bench_step` on `TensorLoader` batches."
+    device = pick_device(device); faces, labels, *_ = bench_faces(synthetic, data); rates = {}
+    for _ in range(rounds):
+        for size in sizes:
+            for amp in amps:
+                for cl in layouts:
+                    cfg = get_config(preset, size=size, pretrained=False, amp=amp, channels_last=cl, **({'bs': bs} if bs else {}))
+                    torch.manual_seed(0); model = create_model(cfg.arch, pretrained=False, num_classes=7).to(device).to(memory_format=memory_format(cl))
+                    dl = TensorLoader(faces, labels, cfg.bs, cfg.aug, norm_stats(model), device=device, seed=0, channels_last=cl)
+                    r = throughput(forever(dl), bench_step(model, cfg, device), seconds=seconds, max_batches=batches, device=device)
+                    rates.setdefault((size, amp, cl), []).append(r['images_per_s'])
+    return pd.DataFrame([dict(size=s, amp=a, channels_last=c, images_per_s=float(pd.Series(v).median()), rounds=[round(x, 2) for x in v])
+                         for (s, a, c), v in rates.items()])
 
 # %% ../nbs/09_bench.ipynb #6738b5e6
 @call_parse

@@ -78,7 +78,8 @@ class TrainConfig:
     sched:str='cosine'               # 'cosine' (CosineAnnealingLR over epochs, stepped per epoch) or 'onecycle' (per batch)
     pct_start:float=0.25             # warm-up fraction for 'onecycle'
     patience:int=10                  # early stopping: epochs without a better validation accuracy
-    amp:str='fp16'                   # mixed precision on CUDA: 'fp16' (with GradScaler), 'bf16' or 'none'; CPU runs in fp32
+    amp:str='fp16'                   # mixed precision: 'fp16' (CUDA, with GradScaler), 'bf16' (CUDA, and CPU autocast) or 'none'; otherwise fp32
+    channels_last:bool=True          # channels_last memory layout for the network and its batches (False: contiguous NCHW)
     num_workers:int=4                # DataLoader workers
     seed:int=0                       # seed of weights init, shuffling and augmentation
     tta:bool=True                    # also report horizontal-flip test-time augmentation

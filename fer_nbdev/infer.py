@@ -18,14 +18,15 @@ from tqdm.auto import tqdm
 
 from .config import cli_main
 from .augment import view_tfms
-from .data import FACE_SIZE
+from .data import FACE_SIZE, FERData, load_fer2013
 from .detect import DETECTORS, crop_face, detect_faces, to_fer, to_gray
-from .model import as_model, face_probs, load_model, norm_stats
-from .runcard import atomic_write
+from .model import MODEL_DIR, as_model, face_probs, load_model, norm_stats
+from .runcard import atomic_write, run_card, save_json
 
 # %% auto #0
-__all__ = ['VIDEO_EXT', 'BATCH_FILES', 'IMAGE_EXT', 'load_image', 'predict', 'draw_faces', 'predict_video', 'watch_camera',
-           'photo_files', 'predict_cli', 'fer_predict', 'cam_layer', 'layer_name', 'gradcam', 'show_gradcam']
+__all__ = ['VIDEO_EXT', 'BATCH_FILES', 'IMAGE_EXT', 'load_image', 'choose_view', 'record_view', 'predict', 'draw_faces',
+           'predict_video', 'watch_camera', 'photo_files', 'predict_cli', 'fer_predict', 'cam_layer', 'layer_name',
+           'gradcam', 'show_gradcam']
 
 # %% ../nbs/05_infer.ipynb #5a755c7d
 def load_image(image,            # a path, a PIL image, or an H×W (grey) or H×W×3/4 array
@@ -58,6 +59,29 @@ def load_image(image,            # a path, a PIL image, or an H×W (grey) or H×
         raise ValueError(f"expected an H×W grey or H×W×3 colour image with pixels, got an array of shape {a.shape}")
     return np.ascontiguousarray(a[..., ::-1] if bgr and a.ndim == 3 else a)
 
+# %% ../nbs/05_infer.ipynb #6f342b70
+def choose_view(model=None,                 # a `FERModel`, a model path, or None for the shipped model
+                data:FERData|None=None,     # the faces; None: `load_fer2013()`
+                views=('none', 'center'),   # the candidates: the paper's resize and the training's scale (first wins a tie)
+                set_name:str='PublicTest',  # where to choose; never PrivateTest, the test
+               )->dict:                     # default (the best view), set, n and accuracy per view
+    "The view under which `model` classifies `set_name` best, measured with `face_probs`."
+    if set_name == 'PrivateTest': raise ValueError("PrivateTest is the test and decides nothing: choose the view on PublicTest (or a validation split).")
+    m, data = as_model(model), load_fer2013() if data is None else data
+    sel = np.asarray(data.split) == set_name
+    if not sel.any(): raise ValueError(f"the data has no {set_name} faces to choose a view on.")
+    acc = {v: float((face_probs(m.model, data.faces[sel], m.aug, v).argmax(1) == data.labels[sel]).mean()) for v in views}
+    return dict(default=max(views, key=acc.get), set=set_name, n=int(sel.sum()), accuracy=acc)
+
+def record_view(choice:dict,                # `choose_view`'s result
+                dest:str|Path|None=None,    # the folder of `model.pt` and `model.json` (default: `MODEL_DIR`)
+                data_digest:str='',         # sha256 of the data the choice was measured on, for the run card
+               )->Path:                     # the rewritten `model.json`
+    "Store the default view in `model.json`, with the measurement and a run card."
+    card = Path(dest or MODEL_DIR)/'model.json'
+    if not card.is_file(): raise FileNotFoundError(f"{card} not found: export the model first (export_model).")
+    return save_json(json.loads(card.read_text()) | dict(view=choice | dict(run_card=run_card(f"record_view(choose_view(views={tuple(choice['accuracy'])}, set_name={choice['set']!r}))", 'cpu', data_digest))), card)
+
 # %% ../nbs/05_infer.ipynb #e60cc33d
 def predict(image,                 # a path, PIL image or array (RGB, BGR with `bgr`, grey), or a list of them
             model=None,            # a `FERModel`, a model path, or None for the shipped model
@@ -65,7 +89,7 @@ def predict(image,                 # a path, PIL image or array (RGB, BGR with `
             bgr:bool=False,        # arrays are in OpenCV's BGR order
             detector:str='blazeface', # face detector, one of `DETECTORS` (`04a_detect`)
             margin:float|None=None, # crop margin per side as a share of the face box; None: the detector's measured framing
-            view:str='none',       # the network's view of each crop, one of `VIEWS` (see `face_probs`)
+            view:str|None=None,    # the network's view of each crop, one of `VIEWS` (see `face_probs`); None: the model's default (`FERModel.view`)
            )->list:                # per face: dict(box, label, probs); a list of such lists for a list in
     "The faces in an image (or in each image of a list) with their expressions."
     m, many = as_model(model), isinstance(image, (list, tuple))
@@ -79,7 +103,7 @@ def predict(image,                 # a path, PIL image or array (RGB, BGR with `
         where += [(i, b) for b in boxes]
     for (i, _), crop in zip(where, crops):
         if np.ptp(crop) == 0: warnings.warn(f"image {i}: the face is blank (one grey level), so its label is a guess")
-    probs = face_probs(m.model, np.asarray(crops, np.uint8).reshape(-1, FACE_SIZE, FACE_SIZE), m.aug, view)
+    probs = face_probs(m.model, np.asarray(crops, np.uint8).reshape(-1, FACE_SIZE, FACE_SIZE), m.aug, view or m.view)
     out = [[] for _ in (image if many else [image])]
     for (i, box), p in zip(where, probs):
         out[i].append(dict(box=tuple(int(v) for v in box), label=m.classes[int(p.argmax())],
@@ -113,7 +137,7 @@ def predict_video(path:str|Path,              # a video file
                   margin:float|None=None,     # crop margin (see `predict`)
                   detector:str='blazeface',   # face detector, one of `DETECTORS`
                   progress:bool=True,         # progress bar over frames
-                  view:str='none',            # the network's view of each crop (see `predict`)
+                  view:str|None=None,         # the network's view of each crop (see `predict`; None: the model's default)
                  )->dict:                     # file, fps, frame count, size, and per predicted frame: frame, time, faces
     "The faces and expressions in every `every`-th frame of a video."
     path = Path(path); m = as_model(model)
@@ -156,7 +180,7 @@ def predict_video(path:str|Path,              # a video file
 def watch_camera(camera:int=0,              # OpenCV camera index
                  model=None,                # a `FERModel`, a model path, or None for the shipped model
                  detector:str='blazeface',  # face detector, one of `DETECTORS`
-                 view:str='none',           # the network's view of each crop (see `predict`)
+                 view:str|None=None,        # the network's view of each crop (see `predict`; None: the model's default)
                  every:int=1,               # predict on every `every`-th frame (boxes stay drawn in between)
                  window:str='fer_nbdev (q or Esc quits)', # window title
                  max_frames:int|None=None,  # stop after this many frames (None: until a key)
@@ -246,7 +270,7 @@ def predict_cli(files:Param('image files or folders (searched recursively), or o
                 csv:str=None,           # also write one CSV line per face here (file, box, label, probabilities)
                 camera:int=None,        # live: read this camera (e.g. 0) and show boxes and labels in a window, until q
                 no_detect:store_true=False, # the images are face crops: skip face detection
-                view:str='none',        # the network's view of each face: none (the paper's evaluation), center (the training's scale), flip or tencrop
+                view:str=None,          # the network's view of each face: none (the paper's evaluation), center (the training's scale), flip or tencrop (default: the model's, chosen on PublicTest)
                 debug:store_true=False, # show the full traceback of an error
                ):
     "Find faces in photos or a video and print their expressions as JSON."

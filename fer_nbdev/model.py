@@ -31,9 +31,9 @@ from .runcard import atomic_write, save_json
 # %% auto #0
 __all__ = ['ARCHS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'B0_URL', 'B0_ENV', 'MODEL_DIR', 'count_params', 'b0_cache_path',
            'find_b0_weights', 'b0_imagenet_state', 'lite_weights_path', 'load_by_position', 'create_model',
-           'norm_stats', 'imagenet_topk', 'pick_device', 'autocast', 'save_checkpoint', 'read_checkpoint',
-           'load_checkpoint', 'export_model', 'FERModel', 'load_model', 'as_model', 'face_probs', 'export_onnx',
-           'OnnxNet', 'model_stats']
+           'norm_stats', 'imagenet_topk', 'pick_device', 'autocast', 'memory_format', 'save_checkpoint',
+           'read_checkpoint', 'load_checkpoint', 'export_model', 'FERModel', 'load_model', 'as_model', 'face_probs',
+           'export_onnx', 'OnnxNet', 'model_stats']
 
 # %% ../nbs/02_model.ipynb #a63a9783
 ARCHS = ('efficientnet_b0', 'efficientnet_lite0', 'efficientnet_lite1', 'efficientnet_lite2')  # the backbones `create_model` builds
@@ -186,9 +186,13 @@ def pick_device(device:str|torch.device='auto', # 'auto', 'cpu', 'cuda', 'cuda:1
     return d
 
 def autocast(amp:str, device:torch.device):
-    "The autocast context of `amp` ('fp16', 'bf16' or 'none') on CUDA; a no-op on other devices."
-    on = device.type == 'cuda' and amp in ('fp16', 'bf16')
+    "The autocast context of `amp`: 'fp16' or 'bf16' on CUDA, 'bf16' on a CPU; fp32 otherwise."
+    on = (device.type == 'cuda' and amp in ('fp16', 'bf16')) or (device.type == 'cpu' and amp == 'bf16')
     return torch.autocast(device.type, dtype=torch.float16 if amp == 'fp16' else torch.bfloat16, enabled=on)
+
+def memory_format(channels_last:bool)->torch.memory_format:
+    "The memory layout of a network and its batches: `torch.channels_last`, or contiguous NCHW."
+    return torch.channels_last if channels_last else torch.contiguous_format
 
 # %% ../nbs/02_model.ipynb #46ee4326
 def save_checkpoint(path:Path,       # best.pt, last.pt, ...
@@ -250,9 +254,11 @@ class FERModel(NamedTuple):
     aug:AugConfig    # `size` and `resize` of the network's input
     classes:tuple    # class names, in output order
     info:dict        # the `model.json` beside the file ({} for a run checkpoint)
+    @property
+    def view(self)->str: "The view `predict` uses by default: the one `model.json` records as chosen on PublicTest, else 'none'."; return self.info.get('view', {}).get('default', 'none')
 
 @functools.lru_cache(maxsize=4)
-def _load(path:str, mtime:float)->FERModel:
+def _load(path:str, mtimes:tuple)->FERModel:
     model, cfg, ck = load_checkpoint(path)
     card = Path(path).with_suffix('.json')
     info = json.loads(card.read_text()) if card.name == 'model.json' and card.is_file() else {}
@@ -265,7 +271,8 @@ def load_model(path:str|Path|None=None, # a `model.pt` or a run's `best.pt`; Non
     if not path.is_file() and path.parent == MODEL_DIR.resolve():
         raise FileNotFoundError(f"model file {path} not found (the package ships without its model: create it with export_model(run_dir), or reinstall fer_nbdev)")
     if not path.is_file(): read_checkpoint(path)  # raises the error that fits
-    return _load(str(path), path.stat().st_mtime)
+    card = path.with_suffix('.json')
+    return _load(str(path), (path.stat().st_mtime, card.stat().st_mtime if card.is_file() else 0))  # loaded again when either file changes
 
 def as_model(model)->FERModel:
     "`model` as a `FERModel`: None is the shipped model, a path is loaded."

@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 from .config import TrainConfig, epoch_seed, epoch_aug, add_config_args, config_from_args, cli_main
 from .augment import train_tfms, batch_mixer
 from .data import CLASSES, FERData, FERDataset, load_fer2013, split_indices, eval_sets, train_subset, synthetic_fer
-from .model import create_model, norm_stats, pick_device, autocast, save_checkpoint, load_checkpoint, face_probs
+from .model import create_model, norm_stats, pick_device, autocast, memory_format, save_checkpoint, load_checkpoint, face_probs
 from .engine import TensorLoader, tune_cpu_malloc
 from .runcard import atomic_write, run_card, save_json
 from .distributed import init_distributed, world, is_main, shard_sampler, rank_seed, wrap_ddp, all_mean, from_main, barrier, main_first, cleanup_distributed
@@ -74,7 +74,7 @@ def train_one_epoch(model, dl, opt, sched, scaler, cfg:TrainConfig, device, epoc
     tot_loss, correct, n = 0., 0, 0
     bar = tqdm(dl, desc=f'epoch {epoch+1}/{cfg.epochs}', leave=False, disable=not progress)
     for i, (x, y) in enumerate(bar):
-        x, y = x.to(device, non_blocking=True).contiguous(memory_format=torch.channels_last), y.to(device, non_blocking=True)
+        x, y = x.to(device, non_blocking=True).contiguous(memory_format=memory_format(cfg.channels_last)), y.to(device, non_blocking=True)
         loss, out = train_step(model, *(mix(x, y) if mix else (x, y)), opt, scaler, crit, cfg)
         if not torch.isfinite(loss):
             raise FloatingPointError(f"epoch {epoch+1}, batch {i}: the loss is {loss.item()}. Training stopped; "
@@ -174,7 +174,7 @@ def _train_loader(cfg:TrainConfig, data:FERData, idx:np.ndarray, norm:tuple, dev
     if shard is not None and cfg.sampler != 'shuffle': raise NotImplementedError(f"sampler={cfg.sampler!r} is not supported under torchrun yet; use sampler='shuffle'.")
     w = sampling_weights(cfg, labels)
     if cfg.engine == 'fast':
-        train = TensorLoader(faces, labels, cfg.bs, cfg.aug, norm, device=device, seed=cfg.seed, compile=cfg.compile, weights=w, sampler=shard)
+        train = TensorLoader(faces, labels, cfg.bs, cfg.aug, norm, device=device, seed=cfg.seed, channels_last=cfg.channels_last, compile=cfg.compile, weights=w, sampler=shard)
         return train, train.generator
     g = torch.Generator()
     sampler = shard if w is None else WeightedRandomSampler(w, len(w), replacement=True, generator=g)
@@ -214,7 +214,7 @@ def fit(cfg:TrainConfig,            # what to train and how
     tuned = device.type == 'cpu' and tune_cpu_malloc()  # freed batches stay mapped (01a_engine)
     card = run_card(command, device, data.digest, malloc_tuned=tuned, **({'world_size': ws} if ws > 1 else {})) if main else None  # commit, versions and date as the run starts
     seed_everything(cfg.seed)
-    model = create_model(cfg.arch, cfg.pretrained, len(CLASSES), weights=cfg.weights).to(device).to(memory_format=torch.channels_last)
+    model = create_model(cfg.arch, cfg.pretrained, len(CLASSES), weights=cfg.weights).to(device).to(memory_format=memory_format(cfg.channels_last))
     idx = split_indices(data, cfg.protocol); sets = eval_sets(data, cfg.protocol)
     tidx, aug = train_subset(idx['train'], data.labels, cfg.train_fraction, cfg.seed), epoch_aug(cfg, 0)
     train_dl, gen = _train_loader(replace(cfg, aug=aug), data, tidx, norm_stats(model), device)

