@@ -22,7 +22,7 @@ from .runcard import atomic_write
 
 # %% auto #0
 __all__ = ['ABLATION_BASE', 'SIZE_BASE', 'BUDGETS', 'VARIANTS', 'METRICS', 'CPU_VARIANTS', 'apply_variant', 'run_ablation',
-           'ablation_runs', 'ablation_table', 'format_table', 'plot_ablation', 'ablation_findings',
+           'ablation_runs', 'ablation_table', 'format_table', 'plot_ablation', 'time_curves', 'ablation_findings',
            'tta_ensemble_table', 'ablate_cli', 'fer_ablate']
 
 # %% ../nbs/06_ablations.ipynb #cc740b57
@@ -148,6 +148,23 @@ def plot_ablation(t:pd.DataFrame,  # `ablation_table`
     axs[0].set(yticks=y, yticklabels=[f"{v} (n={n})" for v, n in zip(t.index, t.seeds)], ylabel='variant'); axs[0].invert_yaxis()
     fig.suptitle(title); fig.tight_layout()
     return fig
+
+# %% ../nbs/06_ablations.ipynb #46a84aac
+def time_curves(runs:dict,                # label -> run directory (history.csv and run_card.json)
+                target:float|None=0.7208,  # a horizontal line (the paper's accuracy), None for none
+                ax=None,
+               ):                         # the matplotlib axes
+    "Validation accuracy of each run against its cumulative training minutes, one line per run, labelled with its CPU."
+    import matplotlib.pyplot as plt
+    ax = ax or plt.subplots(figsize=(7, 4))[1]
+    for label, d in runs.items():
+        d = Path(d); h = pd.read_csv(d/'history.csv')
+        minutes = (h['elapsed'] if 'elapsed' in h else h['seconds'].cumsum())/60
+        card = json.loads((d/'run_card.json').read_text()) if (d/'run_card.json').is_file() else {}
+        ax.plot(minutes, 100*h['valid_acc'], marker='o', ms=3, label=f"{label} ({card.get('device', 'device not recorded')})")
+    if target: ax.axhline(100*target, ls='--', c='k', lw=1, label=f'paper, {100*target:.2f}%')
+    ax.set_xlabel('training minutes (cumulative)'); ax.set_ylabel('validation accuracy (%)'); ax.grid(alpha=0.3); ax.legend(fontsize=7)
+    return ax
 
 # %% ../nbs/06_ablations.ipynb #a9b8c7d2
 def ablation_findings(t:pd.DataFrame, # `ablation_table`, with a 'base' row
