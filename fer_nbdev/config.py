@@ -70,6 +70,8 @@ class TrainConfig:
     ema:float=0.                     # decay of an exponential moving average of the weights, which is validated, selected and saved (0 = off)
     prog_size:int=0                  # progressive resizing: the first `prog_epochs` epochs train at this side, the rest at `aug.size` (0 = off)
     prog_epochs:int=0                # progressive resizing: how many epochs train at `prog_size`
+    teacher:str|None=None            # knowledge distillation: a `.npz` of teacher probabilities for the training faces (`teacher_probs`); None = labels only
+    distill:float=0.5                # with a teacher: the weight of its probabilities in the training targets (the labels get 1 − distill)
     loss:str='ce'                    # 'ce' (cross-entropy, with `label_smoothing`) or 'focal' (softmax focal loss, no smoothing)
     focal_gamma:float=2.0            # focal loss: (1-p)^γ down-weights faces the model already gets right (γ=0 is cross-entropy)
     class_weights:str|None=None      # None, or 'balanced': weight the loss by inverse class frequency of the training labels
@@ -92,7 +94,9 @@ class TrainConfig:
         for k, lo, hi in (('epochs', 1, 10_000), ('bs', 1, 65_536), ('lr', 0, 10), ('wd', 0, 10), ('label_smoothing', 0, 0.99),
                           ('focal_gamma', 0, 10), ('patience', 0, 10_000), ('num_workers', 0, 256), ('seed', 0, 2**31-1)): _check_range(self, k, lo, hi)
         _check_range(self, 'train_fraction', 0, 1, lo_open=True); _check_range(self, 'pct_start', 0, 1, lo_open=True)
-        _check_range(self, 'ema', 0, 1-1e-9)
+        _check_range(self, 'ema', 0, 1-1e-9); _check_range(self, 'distill', 0, 1)
+        if self.teacher and (self.aug.mixup or self.aug.cutmix or self.loss == 'focal' or self.class_weights or self.sampler != 'shuffle'):
+            raise ValueError("a teacher's soft targets go with loss='ce', no class weights, sampler='shuffle' and no mixup/cutmix (they need hard labels).")
         if self.prog_size:
             _check_range(self, 'prog_size', 8, self.aug.size); _check_range(self, 'prog_epochs', 1, self.epochs - 1)
         if self.loss == 'focal' and (self.aug.mixup or self.aug.cutmix):

@@ -252,7 +252,7 @@ def eval_batch(faces:torch.Tensor,      # N×48×48 or N×1×48×48 uint8 faces,
 class TensorLoader:
     "Batches (x, y) like a DataLoader's, from faces held as one uint8 tensor on `device` and augmented there."
     def __init__(self, faces,                   # N×48×48 uint8 faces (numpy or tensor)
-                 labels,                        # N int labels
+                 labels,                        # N int labels, or N×C target probabilities (distillation)
                  bs:int=128,                    # batch size
                  cfg:AugConfig=AugConfig(),     # augmentation (train) or eval parameters
                  norm:tuple=IMAGENET_NORM,      # (mean, std): the network's input normalisation (`norm_stats`)
@@ -269,7 +269,7 @@ class TensorLoader:
                 ):
         self.device = torch.device(device)
         self.faces = torch.as_tensor(np.ascontiguousarray(faces), dtype=torch.uint8).to(self.device)
-        self.labels = torch.as_tensor(np.asarray(labels), dtype=torch.int64)
+        self.labels = torch.as_tensor(np.asarray(labels)); self.labels = self.labels.float() if self.labels.is_floating_point() else self.labels.long()
         if len(self.faces) != len(self.labels): raise ValueError(f"{len(self.faces)} faces but {len(self.labels)} labels.")
         self.bs, self.cfg, self.train, self.seed = bs, cfg, train, seed
         self.shuffle = train if shuffle is None else shuffle

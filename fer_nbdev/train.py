@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 from .config import TrainConfig, epoch_seed, epoch_aug, add_config_args, config_from_args, cli_main
 from .augment import train_tfms, batch_mixer
 from .data import CLASSES, FERData, FERDataset, load_fer2013, split_indices, eval_sets, train_subset, synthetic_fer
-from .model import create_model, norm_stats, pick_device, autocast, memory_format, save_checkpoint, load_checkpoint, face_probs
+from .model import create_model, norm_stats, pick_device, autocast, memory_format, save_checkpoint, load_checkpoint, face_probs, as_model
 from .engine import TensorLoader, tune_cpu_malloc
 from .runcard import atomic_write, run_card, save_json
 from .distributed import init_distributed, world, is_main, shard_sampler, rank_seed, wrap_ddp, all_mean, from_main, barrier, main_first, cleanup_distributed
@@ -30,8 +30,8 @@ from .distributed import init_distributed, world, is_main, shard_sampler, rank_s
 # %% auto #0
 __all__ = ['LOSSES', 'SAMPLERS', 'PROB_COLS', 'seed_everything', 'make_optimizer', 'make_scheduler', 'train_step',
            'train_one_epoch', 'make_ema', 'balanced_class_weights', 'focal_loss', 'make_loss', 'loader_labels',
-           'sampling_weights', 'test_metrics', 'save_predictions', 'read_predictions', 'run_probs', 'fit',
-           'evaluate_run', 'train_parser', 'train_main', 'fer_train']
+           'sampling_weights', 'test_metrics', 'save_predictions', 'read_predictions', 'teacher_probs', 'soft_targets',
+           'run_probs', 'fit', 'evaluate_run', 'train_parser', 'train_main', 'fer_train']
 
 # %% ../nbs/03_train.ipynb #571c160a
 def seed_everything(seed:int):
@@ -81,7 +81,7 @@ def train_one_epoch(model, dl, opt, sched, scaler, cfg:TrainConfig, device, epoc
                                      "last.pt still holds the last good epoch. Lower the learning rate or use amp='bf16'/'none', then resume.")
         if cfg.sched == 'onecycle': sched.step()
         if ema is not None: ema.update(model, step=epoch*len(dl) + i + 1)
-        tot_loss += loss.item()*len(y); correct += (out.argmax(1) == y).sum().item(); n += len(y)
+        tot_loss += loss.item()*len(y); correct += (out.argmax(1) == (y if y.ndim == 1 else y.argmax(1))).sum().item(); n += len(y)
         bar.set_postfix(loss=f"{tot_loss/n:.3f}")
         if on_batch: on_batch(epoch, i, model)
     if cfg.sched == 'cosine': sched.step()
@@ -166,10 +166,54 @@ def read_predictions(path:str|Path)->pd.DataFrame:
         df = pd.DataFrame({'set': z['set'], 'tta': z['tta'], 'id': z['id'], 'split': z['split'], 'label': z['label'].astype(np.int64)})
         return pd.concat([df, pd.DataFrame(z['probs_e5'].astype(np.float64)/1e5, columns=PROB_COLS)], axis=1)
 
+# %% ../nbs/03_train.ipynb #d5a852a3
+def teacher_probs(members:list,        # the teacher networks: checkpoint paths (`best.pt`, `model.pt`) or `FERModel`s
+                  data:FERData,        # the faces: the teachers predict its training split (protocol of the first member)
+                  out:str|Path,        # the `.npz` to write
+                  view:str='flip',     # each teacher's view of a face (the face and its mirror image, averaged)
+                  oof:bool=False,      # out of fold: each face only from the members that did not train on it
+                  progress:bool=True,  # progress bars
+                 )->Path:              # `out`
+    "The teachers' mean probabilities for every training face, as float16 with the faces' ids and a run card: the soft targets of distillation."
+    if not members: raise ValueError("teacher_probs needs at least one member network.")
+    ms = [as_model(m) for m in members]
+    cfgs = [TrainConfig.from_dict(torch.load(m, map_location='cpu', weights_only=True)['config']) if isinstance(m, (str, Path)) else None for m in members]
+    proto = next((c.protocol for c in cfgs if c is not None), 'standard')
+    idx = split_indices(data, proto)['train']
+    probs, seen = np.zeros((len(idx), len(CLASSES))), np.zeros(len(idx))
+    for m, c in zip(ms, cfgs):
+        p = face_probs(m.model, data.faces[idx], m.aug, view, progress=progress)
+        use = np.ones(len(idx), bool)
+        if oof:
+            if c is None: raise ValueError("oof=True needs members given as checkpoint paths (their configs say which faces they trained on).")
+            use[np.isin(idx, train_subset(split_indices(data, c.protocol)['train'], data.labels, c.train_fraction, c.seed))] = False
+        probs[use] += p[use]; seen[use] += 1
+    missing = seen == 0
+    if missing.any(): probs[missing] = np.mean([face_probs(m.model, data.faces[idx[missing]], m.aug, view) for m in ms], 0); seen[missing] = 1
+    probs /= seen[:, None]
+    card = run_card(device='cpu', data_digest=data.digest, members=[str(m) if isinstance(m, (str, Path)) else 'FERModel' for m in members],
+                    view=view, oof=oof, faces=int(len(idx)), faces_without_oof_member=int(missing.sum()) if oof else None)
+    return atomic_write(out, lambda tmp: np.savez_compressed(open(tmp, 'wb'), ids=data.ids[idx].astype(str), probs=probs.astype(np.float16),
+                                                             card=json.dumps(card)))
+
+def soft_targets(cfg:TrainConfig,  # `teacher` (the file) and `distill` (its weight) are used
+                 data:FERData,     # the faces
+                 idx:np.ndarray,   # the training faces of the run
+                )->np.ndarray:     # N×C float32 target probabilities, rows summing to 1
+    "Each training face's target: its one-hot label and the teacher's probabilities, mixed by `cfg.distill`."
+    path = Path(cfg.teacher)
+    if not path.is_file(): raise FileNotFoundError(f"teacher file {path} not found (make it with teacher_probs, or drop --teacher)")
+    with np.load(path, allow_pickle=False) as z: ids, tp = z['ids'], z['probs'].astype(np.float32)
+    pos = dict(zip(ids, range(len(ids))))
+    lost = [i for i in data.ids[idx] if i not in pos]
+    if lost: raise ValueError(f"{path} has no teacher probabilities for {len(lost)} of the {len(idx)} training faces (e.g. {lost[0]}): make it with teacher_probs on the same data")
+    t = tp[[pos[i] for i in data.ids[idx]]]; t /= t.sum(1, keepdims=True)
+    return ((1 - cfg.distill)*np.eye(len(CLASSES), dtype=np.float32)[data.labels[idx]] + cfg.distill*t).astype(np.float32)
+
 # %% ../nbs/03_train.ipynb #77d2cce9
-def _train_loader(cfg:TrainConfig, data:FERData, idx:np.ndarray, norm:tuple, device)->tuple:
-    "The training batches of `cfg.engine` over the faces `idx`, and the generator the trainer reseeds every epoch."
-    faces, labels = data.faces[idx], data.labels[idx]
+def _train_loader(cfg:TrainConfig, data:FERData, idx:np.ndarray, norm:tuple, device, targets:np.ndarray|None=None)->tuple:
+    "The training batches of `cfg.engine` over the faces `idx` (their labels, or `targets`: N×C probabilities), and the generator the trainer reseeds every epoch."
+    faces, labels = data.faces[idx], (data.labels[idx] if targets is None else targets)
     shard = shard_sampler(len(idx), epoch_seed(cfg.seed, 0))  # under torchrun: this rank's shard of every epoch; None in one process
     if shard is not None and cfg.sampler != 'shuffle': raise NotImplementedError(f"sampler={cfg.sampler!r} is not supported under torchrun yet; use sampler='shuffle'.")
     w = sampling_weights(cfg, labels)
@@ -217,7 +261,8 @@ def fit(cfg:TrainConfig,            # what to train and how
     model = create_model(cfg.arch, cfg.pretrained, len(CLASSES), weights=cfg.weights).to(device).to(memory_format=memory_format(cfg.channels_last))
     idx = split_indices(data, cfg.protocol); sets = eval_sets(data, cfg.protocol)
     tidx, aug = train_subset(idx['train'], data.labels, cfg.train_fraction, cfg.seed), epoch_aug(cfg, 0)
-    train_dl, gen = _train_loader(replace(cfg, aug=aug), data, tidx, norm_stats(model), device)
+    targets = soft_targets(cfg, data, tidx) if cfg.teacher else None  # distillation: labels mixed with the teachers' probabilities
+    train_dl, gen = _train_loader(replace(cfg, aug=aug), data, tidx, norm_stats(model), device, targets)
     ema = make_ema(cfg, model)  # validated, selected and saved in place of the trained weights
     ddp = wrap_ddp(model, device)  # DistributedDataParallel under torchrun, else the model itself
     step_model = torch.compile(ddp) if cfg.compile else ddp
@@ -237,7 +282,7 @@ def fit(cfg:TrainConfig,            # what to train and how
         if epoch - from_main(best_epoch) > cfg.patience: break  # rank 0 evaluates; every rank stops with it
         te = time.perf_counter()
         if epoch_aug(cfg, epoch) != aug:  # progressive resizing: the next phase's input side
-            aug = epoch_aug(cfg, epoch); train_dl, gen = _train_loader(replace(cfg, aug=aug), data, tidx, norm_stats(model), device)
+            aug = epoch_aug(cfg, epoch); train_dl, gen = _train_loader(replace(cfg, aug=aug), data, tidx, norm_stats(model), device, targets)
         seed_everything(rank_seed(epoch_seed(cfg.seed, epoch))); gen.manual_seed(rank_seed(epoch_seed(cfg.seed, epoch)))  # each rank its own augmentations
         if isinstance(train_dl.sampler, DistributedSampler): train_dl.sampler.set_epoch(epoch)  # and its shard of the epoch
         lr = opt.param_groups[0]['lr']
