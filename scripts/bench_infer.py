@@ -94,6 +94,9 @@ def main():
             for name, pr in probs.items():
                 accuracy[name] = test_metrics(pr, labels)
                 print(f"{name:14s} PrivateTest accuracy {accuracy[name]['accuracy']:.4f}, macro F1 {accuracy[name]['macro_f1']:.4f}")
+            if m.view != 'none':  # the view predict() uses by default (chosen on PublicTest, model.json)
+                accuracy['default_view'] = dict(view=m.view, **test_metrics(face_probs(m.model, faces, m.aug, m.view), labels))
+                print(f"default view {m.view!r}: PrivateTest accuracy {accuracy['default_view']['accuracy']:.4f}")
             pt, po = probs['pytorch eager'], probs['onnxruntime']
             accuracy['runtimes_agree'] = dict(max_abs_prob_diff=float(np.abs(pt - po).max()), same_argmax=float((pt.argmax(1) == po.argmax(1)).mean()))
             ran = m.info.get('metrics', {}).get('PrivateTest')
