@@ -2,7 +2,7 @@
 
     OMP_NUM_THREADS=1 python scripts/bench_step_formats.py            # 72 and 112 px, 2 alternating rounds of 10 s each
 """
-import argparse, os, sys, time
+import argparse, os, time
 import torch
 from fer_nbdev.bench import bench_formats, bench_faces, cpu_features
 from fer_nbdev.runcard import run_card, save_json
