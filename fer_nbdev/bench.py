@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_bench.ipynb #9cae60b2
 from __future__ import annotations
-import os, re, sys, time
+import itertools, os, re, sys, time
 from pathlib import Path
 
 import pandas as pd
@@ -153,15 +153,12 @@ def bench_formats(sizes=(72, 112),          # input sides
                  )->pd.DataFrame:            # size, amp, channels_last, images_per_s (median), per-round rates
     "Training-step images per second of `preset` for every precision × memory layout, through `bench_step` on `TensorLoader` batches."
     device = pick_device(device); faces, labels, *_ = bench_faces(synthetic, data); rates = {}
-    for _ in range(rounds):
-        for size in sizes:
-            for amp in amps:
-                for cl in layouts:
-                    cfg = get_config(preset, size=size, pretrained=False, amp=amp, channels_last=cl, **({'bs': bs} if bs else {}))
-                    torch.manual_seed(0); model = create_model(cfg.arch, pretrained=False, num_classes=7).to(device).to(memory_format=memory_format(cl))
-                    dl = TensorLoader(faces, labels, cfg.bs, cfg.aug, norm_stats(model), device=device, seed=0, channels_last=cl)
-                    r = throughput(forever(dl), bench_step(model, cfg, device), seconds=seconds, max_batches=batches, device=device)
-                    rates.setdefault((size, amp, cl), []).append(r['images_per_s'])
+    for _, size, amp, cl in itertools.product(range(rounds), sizes, amps, layouts):
+        cfg = get_config(preset, size=size, pretrained=False, amp=amp, channels_last=cl, **({'bs': bs} if bs else {}))
+        torch.manual_seed(0); model = create_model(cfg.arch, pretrained=False, num_classes=7).to(device).to(memory_format=memory_format(cl))
+        dl = TensorLoader(faces, labels, cfg.bs, cfg.aug, norm_stats(model), device=device, seed=0, channels_last=cl)
+        r = throughput(forever(dl), bench_step(model, cfg, device), seconds=seconds, max_batches=batches, device=device)
+        rates.setdefault((size, amp, cl), []).append(r['images_per_s'])
     return pd.DataFrame([dict(size=s, amp=a, channels_last=c, images_per_s=float(pd.Series(v).median()), rounds=[round(x, 2) for x in v])
                          for (s, a, c), v in rates.items()])
 

@@ -22,7 +22,7 @@ from tqdm.auto import tqdm
 from .config import TrainConfig, epoch_seed, epoch_aug, add_config_args, config_from_args, cli_main
 from .augment import train_tfms, batch_mixer
 from .data import CLASSES, FERData, FERDataset, load_fer2013, split_indices, eval_sets, train_subset, synthetic_fer
-from .model import create_model, norm_stats, pick_device, autocast, memory_format, save_checkpoint, load_checkpoint, face_probs, as_model
+from .model import create_model, norm_stats, pick_device, autocast, memory_format, save_checkpoint, load_checkpoint, face_probs, FERModel
 from .engine import TensorLoader, tune_cpu_malloc
 from .runcard import atomic_write, run_card, save_json
 from .distributed import init_distributed, world, is_main, shard_sampler, rank_seed, wrap_ddp, all_mean, from_main, barrier, main_first, cleanup_distributed
@@ -176,21 +176,14 @@ def teacher_probs(members:list,        # the teacher networks: checkpoint paths 
                  )->Path:              # `out`
     "The teachers' mean probabilities for every training face, as float16 with the faces' ids and a run card: the soft targets of distillation."
     if not members: raise ValueError("teacher_probs needs at least one member network.")
-    ms = [as_model(m) for m in members]
-    cfgs = [TrainConfig.from_dict(torch.load(m, map_location='cpu', weights_only=True)['config']) if isinstance(m, (str, Path)) else None for m in members]
-    proto = next((c.protocol for c in cfgs if c is not None), 'standard')
-    idx = split_indices(data, proto)['train']
-    probs, seen = np.zeros((len(idx), len(CLASSES))), np.zeros(len(idx))
-    for m, c in zip(ms, cfgs):
-        p = face_probs(m.model, data.faces[idx], m.aug, view, progress=progress)
-        use = np.ones(len(idx), bool)
-        if oof:
-            if c is None: raise ValueError("oof=True needs members given as checkpoint paths (their configs say which faces they trained on).")
-            use[np.isin(idx, train_subset(split_indices(data, c.protocol)['train'], data.labels, c.train_fraction, c.seed))] = False
-        probs[use] += p[use]; seen[use] += 1
-    missing = seen == 0
-    if missing.any(): probs[missing] = np.mean([face_probs(m.model, data.faces[idx[missing]], m.aug, view) for m in ms], 0); seen[missing] = 1
-    probs /= seen[:, None]
+    loaded = [(m.model, m.aug, None) if isinstance(m, FERModel) else (lambda net, cfg, _: (net, cfg.aug, cfg))(*load_checkpoint(m)) for m in members]
+    if oof and any(cfg is None for *_, cfg in loaded): raise ValueError("oof=True needs members given as checkpoint paths (their configs say which faces they trained on).")
+    idx = split_indices(data, next((cfg.protocol for *_, cfg in loaded if cfg is not None), 'standard'))['train']
+    P = np.stack([face_probs(net, data.faces[idx], aug, view, progress=progress) for net, aug, _ in loaded])   # members × faces × classes
+    U = np.stack([~np.isin(idx, train_subset(split_indices(data, cfg.protocol)['train'], data.labels, cfg.train_fraction, cfg.seed)) if oof
+                  else np.ones(len(idx), bool) for *_, cfg in loaded])                                         # members × faces: who may speak
+    missing = ~U.any(0); U[:, missing] = True  # faces every member trained on: all members' mean
+    probs = (P*U[..., None]).sum(0) / U.sum(0)[:, None]
     card = run_card(device='cpu', data_digest=data.digest, members=[str(m) if isinstance(m, (str, Path)) else 'FERModel' for m in members],
                     view=view, oof=oof, faces=int(len(idx)), faces_without_oof_member=int(missing.sum()) if oof else None)
     return atomic_write(out, lambda tmp: np.savez_compressed(open(tmp, 'wb'), ids=data.ids[idx].astype(str), probs=probs.astype(np.float16),
