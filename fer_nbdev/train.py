@@ -15,12 +15,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.utils.class_weight import compute_class_weight
+from fastcore.script import call_parse, Param, store_true
 from torch.utils.data import DataLoader, DistributedSampler, WeightedRandomSampler
 from timm.utils import ModelEmaV3
 from tqdm.auto import tqdm
 
 from .config import TrainConfig, epoch_seed, epoch_aug, add_config_args, config_from_args, cli_main
-from .augment import train_tfms, batch_mixer
+from .augment import train_tfms, batch_mixer, check_view
 from .data import CLASSES, FERData, FERDataset, load_fer2013, split_indices, eval_sets, train_subset, synthetic_fer
 from .model import create_model, norm_stats, pick_device, autocast, memory_format, save_checkpoint, load_checkpoint, face_probs, FERModel
 from .engine import TensorLoader, tune_cpu_malloc
@@ -31,7 +32,8 @@ from .distributed import init_distributed, world, is_main, shard_sampler, rank_s
 __all__ = ['LOSSES', 'SAMPLERS', 'PROB_COLS', 'seed_everything', 'make_optimizer', 'make_scheduler', 'train_step',
            'train_one_epoch', 'make_ema', 'balanced_class_weights', 'focal_loss', 'make_loss', 'loader_labels',
            'sampling_weights', 'test_metrics', 'save_predictions', 'read_predictions', 'teacher_probs', 'soft_targets',
-           'run_probs', 'fit', 'evaluate_run', 'train_parser', 'train_main', 'fer_train']
+           'valid_probs', 'select_members', 'run_probs', 'fit', 'evaluate_run', 'train_parser', 'train_main',
+           'fer_train', 'teacher_cli', 'fer_teacher']
 
 # %% ../nbs/03_train.ipynb #571c160a
 def seed_everything(seed:int):
@@ -173,8 +175,10 @@ def teacher_probs(members:list,        # the teacher networks: checkpoint paths 
                   view:str='flip',     # each teacher's view of a face (the face and its mirror image, averaged)
                   oof:bool=False,      # out of fold: each face only from the members that did not train on it
                   progress:bool=True,  # progress bars
+                  extra:dict|None=None, # more entries for the file's run card (e.g. how the members were chosen)
                  )->Path:              # `out`
     "The teachers' mean probabilities for every training face, as float16 with the faces' ids and a run card: the soft targets of distillation."
+    t0 = time.perf_counter()
     if not members: raise ValueError("teacher_probs needs at least one member network.")
     loaded = [(m.model, m.aug, None) if isinstance(m, FERModel) else (lambda net, cfg, _: (net, cfg.aug, cfg))(*load_checkpoint(m)) for m in members]
     if oof and any(cfg is None for *_, cfg in loaded): raise ValueError("oof=True needs members given as checkpoint paths (their configs say which faces they trained on).")
@@ -185,7 +189,8 @@ def teacher_probs(members:list,        # the teacher networks: checkpoint paths 
     missing = ~U.any(0); U[:, missing] = True  # faces every member trained on: all members' mean
     probs = (P*U[..., None]).sum(0) / U.sum(0)[:, None]
     card = run_card(device='cpu', data_digest=data.digest, members=[str(m) if isinstance(m, (str, Path)) else 'FERModel' for m in members],
-                    view=view, oof=oof, faces=int(len(idx)), faces_without_oof_member=int(missing.sum()) if oof else None)
+                    view=view, oof=oof, faces=int(len(idx)), faces_without_oof_member=int(missing.sum()) if oof else None,
+                    wall_s=time.perf_counter() - t0, **(extra or {}))
     return atomic_write(out, lambda tmp: np.savez_compressed(open(tmp, 'wb'), ids=data.ids[idx].astype(str), probs=probs.astype(np.float16),
                                                              card=json.dumps(card)))
 
@@ -202,6 +207,35 @@ def soft_targets(cfg:TrainConfig,  # `teacher` (the file) and `distill` (its wei
     if lost: raise ValueError(f"{path} has no teacher probabilities for {len(lost)} of the {len(idx)} training faces (e.g. {lost[0]}): make it with teacher_probs on the same data")
     t = tp[[pos[i] for i in data.ids[idx]]]; t /= t.sum(1, keepdims=True)
     return ((1 - cfg.distill)*np.eye(len(CLASSES), dtype=np.float32)[data.labels[idx]] + cfg.distill*t).astype(np.float32)
+
+# %% ../nbs/03_train.ipynb #44941a69
+def valid_probs(run:str|Path,   # a run directory (its `predictions.npz`)
+                tta:bool=True,  # the flip-TTA rows (else the plain ones)
+               )->pd.DataFrame: # the run's validation predictions, one row per face, sorted by id
+    "A run's predictions on its validation set (PublicTest under the standard protocol)."
+    p = read_predictions(Path(run)/'predictions.npz')
+    v = p[(p['set'] == 'valid') & (p['tta'] == tta)]
+    if v.empty: raise ValueError(f"{run} has no {'flip-TTA' if tta else 'plain'} predictions on its validation set" + (" (it trained with --no_tta): judge by the plain view (tta=False, fer_teacher --view none)." if tta else "."))
+    return v.sort_values('id').reset_index(drop=True)
+
+def select_members(runs:list,                 # candidate run directories
+                   tta:bool=True,             # judge the members by their flip-TTA predictions
+                   max_members:int|None=None, # stop at this many members
+                  )->pd.DataFrame:            # one row per step: run added, members, ensemble validation accuracy, kept
+    "Greedy forward selection of an ensemble on the runs' validation set: keep adding the run that gives the best mean-probability ensemble; keep the smallest ensemble with the best accuracy."
+    if not runs: raise ValueError("select_members needs at least one candidate run directory.")
+    V = {str(r): valid_probs(r, tta) for r in runs}
+    ref = next(iter(V.values()))
+    for r, v in V.items():
+        if not np.array_equal(v['id'].to_numpy(), ref['id'].to_numpy()): raise ValueError(f"{r} was validated on other faces than {next(iter(V))}; candidates must share a validation set.")
+    y, P = ref['label'].to_numpy(), {r: v[PROB_COLS].to_numpy() for r, v in V.items()}
+    rows, total = [], 0.
+    while len(rows) < min(max_members or len(P), len(P)):
+        acc = {r: float(((total + p).argmax(1) == y).mean()) for r, p in P.items() if r not in {x['run'] for x in rows}}
+        best = max(acc, key=acc.get)   # the first of equals: the order of `runs` breaks ties
+        total = total + P[best]; rows.append(dict(run=best, members=len(rows) + 1, accuracy=acc[best]))
+    df = pd.DataFrame(rows)
+    return df.assign(kept=df.index <= df.accuracy.idxmax())
 
 # %% ../nbs/03_train.ipynb #77d2cce9
 def _train_loader(cfg:TrainConfig, data:FERData, idx:np.ndarray, norm:tuple, device, targets:np.ndarray|None=None)->tuple:
@@ -351,3 +385,33 @@ def fer_train(argv:list|None=None):
     cli_main('fer_train', train_main, argv)
 
 if __name__ == '__main__' and '__file__' in globals(): fer_train()  # `python -m fer_nbdev.train` (torchrun)
+
+# %% ../nbs/03_train.ipynb #a15989d6
+@call_parse
+def teacher_cli(runs:Param("run directories of the teacher networks (their best.pt); with --select, the candidates", str, nargs='+', opt=False)=None,
+                out:str=None,              # the teacher file (.npz) to write
+                select:store_true=False,   # keep only the ensemble `select_members` chooses on the runs' validation predictions
+                oof:store_true=False,      # out of fold: each face only from the members that did not train on it
+                view:str='flip',           # each member's view of a face: flip (the face and its mirror), none, center, tencrop
+                data:str=None,             # FER2013 .zip, folder or fer2013.csv (default: $FER2013_PATH or ../shared/data/fer2013.zip)
+                synthetic:store_true=False, # tiny generated faces instead of FER2013 (smoke test)
+                debug:store_true=False,    # show the full traceback of an error
+               ):
+    "Write the teacher probabilities of run directories' networks for every training face (the soft targets of `fer_train --teacher`)."
+    if not runs: raise ValueError("pass the run directories of the teacher networks.")
+    if out is None: raise ValueError("pass --out FILE.npz: the teacher file to write.")
+    out = Path(out)
+    if out.exists(): raise FileExistsError(f"{out} already exists; delete it or pass another --out.")
+    for r in runs:
+        if not (Path(r)/'best.pt').is_file(): raise FileNotFoundError(f"{r} has no best.pt: pass run directories written by fer_train.")
+    sel = select_members(runs, tta=view == 'flip') if select else None
+    members = [Path(r)/'best.pt' for r in (sel.run[sel.kept] if select else runs)]
+    if select: print(sel.to_string(index=False, formatters=dict(accuracy='{:.2%}'.format)), flush=True)
+    d = synthetic_fer(16) if synthetic else load_fer2013(data)
+    teacher_probs(members, d, out, view=check_view(view), oof=oof,
+                  extra=dict(selection=sel.to_dict('records') if select else None))
+    print(f"{len(members)} member(s) -> {out}", flush=True)
+
+def fer_teacher():
+    "Write the teacher probabilities of run directories' networks (the `fer_teacher` console script)."
+    return cli_main('fer_teacher', teacher_cli)
