@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_ablations.ipynb #8d0368b2
 from __future__ import annotations
-import json, sys, time
+import json, os, sys, time
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,9 +21,9 @@ from .train import read_predictions
 from .runcard import atomic_write
 
 # %% auto #0
-__all__ = ['ABLATION_BASE', 'SIZE_BASE', 'BUDGETS', 'VARIANTS', 'METRICS', 'CPU_VARIANTS', 'apply_variant', 'run_ablation',
-           'ablation_runs', 'ablation_table', 'format_table', 'plot_ablation', 'time_curves', 'ablation_findings',
-           'tta_ensemble_table', 'ablate_cli', 'fer_ablate']
+__all__ = ['ABLATION_BASE', 'SIZE_BASE', 'BUDGETS', 'VARIANTS', 'METRICS', 'CPU_VARIANTS', 'apply_variant', 'claim_run',
+           'run_ablation', 'ablation_runs', 'ablation_table', 'format_table', 'plot_ablation', 'time_curves',
+           'ablation_findings', 'tta_ensemble_table', 'ablate_cli', 'fer_ablate']
 
 # %% ../nbs/06_ablations.ipynb #cc740b57
 ABLATION_BASE = get_config('cpu', size=48, epochs=2, engine='fast')  # the reduced CPU budget
@@ -49,6 +49,7 @@ VARIANTS = {
     'mixup': dict(mixup=0.2),
     'cutmix': dict(cutmix=1.),
     'progressive': dict(epochs=3, prog_size=32, prog_epochs=2),  # 2 epochs at 32 px + 1 at 48: about the base's cost
+    'distill': dict(teacher='teacher.npz', distill=0.5),     # half of each target from a teacher file (`fer_teacher`; another one: `fer_ablate --teacher`)
     'class_weighted': dict(class_weights='balanced'),
     'focal': dict(loss='focal'),
     'balanced_sampler': dict(sampler='balanced'),
@@ -71,6 +72,24 @@ def _check_config(out:Path, cfg:TrainConfig):
     if replace(TrainConfig.from_dict(d), device=cfg.device) != cfg:
         raise ValueError(f"{out} holds a run of another config than this variant's. Delete it, or use another root.")
 
+def claim_run(out:Path)->bool:
+    "Take the run directory `out` for this process: a lock file `<out>.lock` with its process id. False while another live process holds it."
+    lock = out.with_name(out.name + '.lock'); lock.parent.mkdir(parents=True, exist_ok=True)
+    try: fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        try: pid = int(lock.read_text() or 0)
+        except (OSError, ValueError): pid = 0
+        if pid and pid != os.getpid() and _alive(pid): return False
+        lock.unlink(missing_ok=True); return claim_run(out)   # a lock left by a process that died
+    with os.fdopen(fd, 'w') as f: f.write(str(os.getpid()))
+    return True
+
+def _alive(pid:int)->bool:
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: pass
+    return True
+
 def run_ablation(base:TrainConfig,          # the config every variant starts from
                  variants:dict,             # name -> overrides (see `apply_variant`)
                  seeds=(0, 1),              # seeds of each variant
@@ -79,7 +98,7 @@ def run_ablation(base:TrainConfig,          # the config every variant starts fr
                  prune:bool=True,           # delete `last.pt` of finished runs (keep `best.pt`)
                  progress:bool=False,       # progress bars of the runs
                  command:str|None=None,     # command line for the run cards
-                )->pd.DataFrame:            # variant, seed, status (trained, resumed, done), minutes, path
+                )->pd.DataFrame:            # variant, seed, status (trained, resumed, done, busy), minutes, path
     "Train each variant × seed into `root/<variant>/seed<k>`, skipping finished runs and resuming unfinished ones."
     rows, root = [], Path(root)
     for name, over in variants.items():
@@ -87,13 +106,17 @@ def run_ablation(base:TrainConfig,          # the config every variant starts fr
             cfg, out, t0 = apply_variant(base, over, seed), root/name/f'seed{seed}', time.perf_counter()
             _check_config(out, cfg)
             if _finished(out): status = 'done'
+            elif not claim_run(out): status = 'busy'    # another process is training it: leave it alone
             else:
-                if data is None: data = load_fer2013()
-                status = 'resumed' if (out/'last.pt').exists() else 'trained'
-                fit(cfg, data, out, resume=status == 'resumed', progress=progress, command=command)
+                try:
+                    if data is None: data = load_fer2013()
+                    status = 'resumed' if (out/'last.pt').exists() else 'trained'
+                    fit(cfg, data, out, resume=status == 'resumed', progress=progress, command=command)
+                finally: out.with_name(out.name + '.lock').unlink(missing_ok=True)
             if prune and _finished(out): (out/'last.pt').unlink(missing_ok=True)
             rows.append(dict(variant=name, seed=seed, status=status, minutes=(time.perf_counter() - t0)/60, path=str(out)))
-            print(f"{name} seed {seed}: {status} in {rows[-1]['minutes']:.1f} min -> {out}", flush=True)
+            held = f" (another process holds {out.name}.lock; delete it if none trains this run)" if status == 'busy' else ''
+            print(f"{name} seed {seed}: {status} in {rows[-1]['minutes']:.1f} min -> {out}{held}", flush=True)
     return pd.DataFrame(rows)
 
 # %% ../nbs/06_ablations.ipynb #1601ac33
@@ -205,6 +228,7 @@ def ablate_cli(root:str='runs/ablations',  # one directory per variant and seed 
                budget:str='default',       # base config, a key of `BUDGETS`: 'default' (48 px, 2 epochs) or 'sizes' (1 epoch on half the faces)
                epochs:int=None,            # override the base's epochs
                data:str=None,              # FER2013 .zip, folder or fer2013.csv (default: $FER2013_PATH or ../shared/data/fer2013.zip)
+               teacher:str=None,           # the teacher file of the distillation variants (default: theirs, teacher.npz)
                keep_last:store_true=False, # keep last.pt of finished runs
                synthetic:store_true=False, # tiny generated data instead of FER2013 (smoke test)
                show:store_true=False,      # list the variants and their settings, train nothing
@@ -219,9 +243,13 @@ def ablate_cli(root:str='runs/ablations',  # one directory per variant and seed 
         for n in names: print(f"{n}: {VARIANTS[n] or '(the base)'}")
         return
     if budget not in BUDGETS: raise ValueError(f"unknown budget {budget!r}; choose from {', '.join(BUDGETS)}.")
+    over = {n: VARIANTS[n] | (dict(teacher=teacher) if teacher and 'teacher' in VARIANTS[n] else {}) for n in names}
+    for n, o in over.items():
+        if o.get('teacher') and not Path(o['teacher']).is_file():
+            raise FileNotFoundError(f"teacher file {o['teacher']} of variant {n} not found: make it with fer_teacher from finished runs, or pass --teacher FILE.npz.")
     base = BUDGETS[budget] if epochs is None else get_config(BUDGETS[budget], epochs=epochs)
     d = synthetic_fer(16) if synthetic else (load_fer2013(data) if data else None)
-    run_ablation(base, {n: VARIANTS[n] for n in names}, [int(s) for s in seeds.split(',')], root, d, prune=not keep_last,
+    run_ablation(base, over, [int(s) for s in seeds.split(',')], root, d, prune=not keep_last,
                  progress=True, command=' '.join(['fer_ablate'] + sys.argv[1:]))
     t = ablation_table(root); atomic_write(Path(root)/'ablation_table.csv', lambda tmp: t.to_csv(tmp))
     fig = plot_ablation(t); atomic_write(Path(root)/'ablation.png', lambda tmp: fig.savefig(tmp, format='png', dpi=110, bbox_inches='tight')); plt.close(fig)
