@@ -213,6 +213,7 @@ def valid_probs(run:str|Path,   # a run directory (its `predictions.npz`)
                 tta:bool=True,  # the flip-TTA rows (else the plain ones)
                )->pd.DataFrame: # the run's validation predictions, one row per face, sorted by id
     "A run's predictions on its validation set (PublicTest under the standard protocol)."
+    if not (Path(run)/'predictions.npz').is_file(): raise FileNotFoundError(f"{run} has no predictions.npz: pass run directories written by fer_train.")
     p = read_predictions(Path(run)/'predictions.npz')
     v = p[(p['set'] == 'valid') & (p['tta'] == tta)]
     if v.empty: raise ValueError(f"{run} has no {'flip-TTA' if tta else 'plain'} predictions on its validation set" + (" (it trained with --no_tta): judge by the plain view (tta=False, fer_teacher --view none)." if tta else "."))
