@@ -178,8 +178,9 @@ def teacher_probs(members:list,        # the teacher networks: checkpoint paths 
                   extra:dict|None=None, # more entries for the file's run card (e.g. how the members were chosen)
                  )->Path:              # `out`
     "The teachers' mean probabilities for every training face, as float16 with the faces' ids and a run card: the soft targets of distillation."
-    t0 = time.perf_counter()
     if not members: raise ValueError("teacher_probs needs at least one member network.")
+    t0, card = time.perf_counter(), run_card(device='cpu', data_digest=data.digest, members=[str(m) if isinstance(m, (str, Path)) else 'FERModel' for m in members],
+                                            view=view, oof=oof, **(extra or {}))   # commit, versions and date as the work starts
     loaded = [(m.model, m.aug, None) if isinstance(m, FERModel) else (lambda net, cfg, _: (net, cfg.aug, cfg))(*load_checkpoint(m)) for m in members]
     if oof and any(cfg is None for *_, cfg in loaded): raise ValueError("oof=True needs members given as checkpoint paths (their configs say which faces they trained on).")
     idx = split_indices(data, next((cfg.protocol for *_, cfg in loaded if cfg is not None), 'standard'))['train']
@@ -188,9 +189,7 @@ def teacher_probs(members:list,        # the teacher networks: checkpoint paths 
                   else np.ones(len(idx), bool) for *_, cfg in loaded])                                         # members × faces: who may speak
     missing = ~U.any(0); U[:, missing] = True  # faces every member trained on: all members' mean
     probs = (P*U[..., None]).sum(0) / U.sum(0)[:, None]
-    card = run_card(device='cpu', data_digest=data.digest, members=[str(m) if isinstance(m, (str, Path)) else 'FERModel' for m in members],
-                    view=view, oof=oof, faces=int(len(idx)), faces_without_oof_member=int(missing.sum()) if oof else None,
-                    wall_s=time.perf_counter() - t0, **(extra or {}))
+    card |= dict(faces=int(len(idx)), faces_without_oof_member=int(missing.sum()) if oof else None, wall_s=time.perf_counter() - t0)
     return atomic_write(out, lambda tmp: np.savez_compressed(open(tmp, 'wb'), ids=data.ids[idx].astype(str), probs=probs.astype(np.float16),
                                                              card=json.dumps(card)))
 
