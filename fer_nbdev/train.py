@@ -400,15 +400,15 @@ def teacher_cli(runs:Param("run directories of the teacher networks (their best.
     "Write the teacher probabilities of run directories' networks for every training face (the soft targets of `fer_train --teacher`)."
     if not runs: raise ValueError("pass the run directories of the teacher networks.")
     if out is None: raise ValueError("pass --out FILE.npz: the teacher file to write.")
-    out = Path(out)
+    out, view = Path(out), check_view(view)
     if out.exists(): raise FileExistsError(f"{out} already exists; delete it or pass another --out.")
     for r in runs:
         if not (Path(r)/'best.pt').is_file(): raise FileNotFoundError(f"{r} has no best.pt: pass run directories written by fer_train.")
-    sel = select_members(runs, tta=view == 'flip') if select else None
+    sel = select_members(runs, tta=view == 'flip') if select else None   # judged on the flip rows, or the plain ones for other views
     members = [Path(r)/'best.pt' for r in (sel.run[sel.kept] if select else runs)]
     if select: print(sel.to_string(index=False, formatters=dict(accuracy='{:.2%}'.format)), flush=True)
     d = synthetic_fer(16) if synthetic else load_fer2013(data)
-    teacher_probs(members, d, out, view=check_view(view), oof=oof,
+    teacher_probs(members, d, out, view=view, oof=oof,
                   extra=dict(selection=sel.to_dict('records') if select else None))
     print(f"{len(members)} member(s) -> {out}", flush=True)
 
