@@ -74,9 +74,11 @@ def _check_config(out:Path, cfg:TrainConfig):
     if replace(TrainConfig.from_dict(d), device=cfg.device) != cfg:
         raise ValueError(f"{out} holds a run of another config than this variant's. Delete it, or use another root.")
 
+def _lock(out:Path)->Path: return out.with_name(out.name + '.lock')
+
 def claim_run(out:Path)->bool:
     "Take the run directory `out` for this process: a lock file `<out>.lock` with its process id. False while another live process holds it."
-    lock = out.with_name(out.name + '.lock'); lock.parent.mkdir(parents=True, exist_ok=True)
+    lock = _lock(out); lock.parent.mkdir(parents=True, exist_ok=True)
     try: fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
     except FileExistsError:
         try: pid = int(lock.read_text() or 0)
@@ -111,13 +113,15 @@ def run_ablation(base:TrainConfig,          # the config every variant starts fr
             elif not claim_run(out): status = 'busy'    # another process is training it: leave it alone
             else:
                 try:
-                    if data is None: data = load_fer2013()
-                    status = 'resumed' if (out/'last.pt').exists() else 'trained'
-                    fit(cfg, data, out, resume=status == 'resumed', progress=progress, command=command)
-                finally: out.with_name(out.name + '.lock').unlink(missing_ok=True)
+                    if _finished(out): status = 'done'   # another process finished it between the check and the claim
+                    else:
+                        if data is None: data = load_fer2013()
+                        status = 'resumed' if (out/'last.pt').exists() else 'trained'
+                        fit(cfg, data, out, resume=status == 'resumed', progress=progress, command=command)
+                finally: _lock(out).unlink(missing_ok=True)
             if prune and _finished(out): (out/'last.pt').unlink(missing_ok=True)
             rows.append(dict(variant=name, seed=seed, status=status, minutes=(time.perf_counter() - t0)/60, path=str(out)))
-            held = f" (another process holds {out.name}.lock; delete it if none trains this run)" if status == 'busy' else ''
+            held = f" (another process holds {_lock(out)}; delete it if none trains this run)" if status == 'busy' else ''
             print(f"{name} seed {seed}: {status} in {rows[-1]['minutes']:.1f} min -> {out}{held}", flush=True)
     return pd.DataFrame(rows)
 
