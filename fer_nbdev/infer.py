@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_infer.ipynb #aeb50589
 from __future__ import annotations
-import csv, io, json, os, sys, warnings
+import csv, io, json, os, sys, time, warnings
 from pathlib import Path
 
 import cv2
@@ -64,14 +64,14 @@ def choose_view(model=None,                 # a `FERModel`, a model path, or Non
                 data:FERData|None=None,     # the faces; None: `load_fer2013()`
                 views=('none', 'center'),   # the candidates: the paper's resize and the training's scale (first wins a tie)
                 set_name:str='PublicTest',  # where to choose; never PrivateTest, the test
-               )->dict:                     # default (the best view), set, n and accuracy per view
+               )->dict:                     # default (the best view), set, n, accuracy per view and wall_s
     "The view under which `model` classifies `set_name` best, measured with `face_probs`."
     if set_name == 'PrivateTest': raise ValueError("PrivateTest is the test and decides nothing: choose the view on PublicTest (or a validation split).")
-    m, data = as_model(model), load_fer2013() if data is None else data
+    t0, m, data = time.perf_counter(), as_model(model), load_fer2013() if data is None else data
     sel = np.asarray(data.split) == set_name
     if not sel.any(): raise ValueError(f"the data has no {set_name} faces to choose a view on.")
     acc = {v: float((face_probs(m.model, data.faces[sel], m.aug, v).argmax(1) == data.labels[sel]).mean()) for v in views}
-    return dict(default=max(views, key=acc.get), set=set_name, n=int(sel.sum()), accuracy=acc)
+    return dict(default=max(views, key=acc.get), set=set_name, n=int(sel.sum()), accuracy=acc, wall_s=round(time.perf_counter() - t0, 1))
 
 def record_view(choice:dict,                # `choose_view`'s result
                 dest:str|Path|None=None,    # the folder of `model.pt` and `model.json` (default: `MODEL_DIR`)
@@ -80,7 +80,9 @@ def record_view(choice:dict,                # `choose_view`'s result
     "Store the default view in `model.json`, with the measurement and a run card."
     card = Path(dest or MODEL_DIR)/'model.json'
     if not card.is_file(): raise FileNotFoundError(f"{card} not found: export the model first (export_model).")
-    return save_json(json.loads(card.read_text()) | dict(view=choice | dict(run_card=run_card(f"record_view(choose_view(views={tuple(choice['accuracy'])}, set_name={choice['set']!r}))", 'cpu', data_digest))), card)
+    cmd = f"record_view(choose_view(views={tuple(choice['accuracy'])}, set_name={choice['set']!r}))"
+    view = {k: v for k, v in choice.items() if k != 'wall_s'} | dict(run_card=run_card(cmd, 'cpu', data_digest, choice.get('wall_s')))
+    return save_json(json.loads(card.read_text()) | dict(view=view), card)
 
 # %% ../nbs/05_infer.ipynb #e60cc33d
 def predict(image,                 # a path, PIL image or array (RGB, BGR with `bgr`, grey), or a list of them

@@ -304,6 +304,7 @@ def fit(cfg:TrainConfig,            # what to train and how
         model.load_state_dict(ck['model']); opt.load_state_dict(ck['opt']); sched.load_state_dict(ck['sched']); scaler.load_state_dict(ck['scaler'])
         if ema is not None: ema.module.load_state_dict(ck['ema'])
         history, best_acc, best_epoch, start, elapsed = ck['history'], ck['best_acc'], ck['best_epoch'], ck['epoch'] + 1, ck['elapsed']
+    sittings = (ck.get('sittings', []) if resume else []) + [dict(first_epoch=start + 1, **{k: card[k] for k in ('date', 'commit', 'device', 'command')})] if main else None  # where and how each sitting ran
     if main: save_json(cfg.to_dict() | dict(mean=list(norm_stats(model)[0]), std=list(norm_stats(model)[1]), device=str(device)) | ({'world_size': ws} if ws > 1 else {}), out/'config.json')
     for epoch in range(start, cfg.epochs):
         if epoch - from_main(best_epoch) > cfg.patience: break  # rank 0 evaluates; every rank stops with it
@@ -325,12 +326,14 @@ def fit(cfg:TrainConfig,            # what to train and how
         elapsed += time.perf_counter() - te; history[-1]['elapsed'] = elapsed
         if cfg.watch_test: history[-1]['test_acc'] = test_metrics(run_probs(net, cfg, data.faces[sets['test_folder']]), data.labels[sets['test_folder']])['accuracy']
         save_checkpoint(out/'last.pt', model, cfg, data_digest=data.digest, opt=opt.state_dict(), sched=sched.state_dict(), scaler=scaler.state_dict(),
-                        epoch=epoch, history=history, best_acc=best_acc, best_epoch=best_epoch, elapsed=elapsed, **({} if ema is None else dict(ema=ema.module.state_dict())))
+                        epoch=epoch, history=history, best_acc=best_acc, best_epoch=best_epoch, elapsed=elapsed,
+                        sittings=sittings[:-1] + [sittings[-1] | dict(last_epoch=epoch + 1)], **({} if ema is None else dict(ema=ema.module.state_dict())))
         atomic_write(out/'history.csv', lambda tmp: pd.DataFrame(history).to_csv(tmp, index=False))
         if progress: print(f"epoch {epoch+1}: " + ', '.join(f"{k} {v:.4f}" for k, v in history[-1].items() if k not in ('epoch',)), flush=True)
     if main: evaluate_run(out, data, device, progress)
     if main: save_json(card | dict(wall_s=time.perf_counter() - t0, resumed=resume, train_s=elapsed, epochs_run=len(history), best_epoch=best_epoch+1,
-                          stopped_early=len(history) < cfg.epochs), out/'run_card.json')
+                          stopped_early=len(history) < cfg.epochs,
+                          sittings=sittings[:-1] + [sittings[-1] | dict(last_epoch=len(history))]), out/'run_card.json')
     barrier()  # every rank returns once the run directory is complete
     return out
 
