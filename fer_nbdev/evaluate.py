@@ -17,7 +17,7 @@ from .augment import check_view
 from .data import CLASSES, PAPER_TABLE3_SUPPORT, FERData, eval_sets, folder_classes, load_fer2013, read_face_folder, synthetic_fer
 from .model import MODEL_DIR, face_probs, load_checkpoint, pick_device
 from .train import PROB_COLS, read_predictions, test_metrics
-from .runcard import atomic_write, run_card, save_json
+from .runcard import atomic_write, portable_path, run_card, save_json
 
 # %% auto #0
 __all__ = ['RUN_FILES', 'EVAL_SETS', 'PAPER_RESULTS', 'load_run', 'select', 'classification_table', 'plot_confusion',
@@ -215,7 +215,7 @@ def ensemble_probs(checkpoints:list,         # checkpoints (best.pt, model.pt) w
                              "the members of an ensemble must be evaluated on the same faces.")
         idx0 = idx
         out.append(face_probs(model, data.faces[idx], cfg.aug, mode, bs, cfg.amp)); labels = data.labels[idx]
-        members.append(dict(checkpoint=str(path), epoch=int(ck['epoch']) + 1 if 'epoch' in ck else None, arch=cfg.arch,
+        members.append(dict(checkpoint=portable_path(str(path)), epoch=int(ck['epoch']) + 1 if 'epoch' in ck else None, arch=cfg.arch,
                             pretrained=cfg.pretrained, size=cfg.aug.size, seed=cfg.seed, protocol=cfg.protocol))
     return np.mean(out, 0), labels, members
 

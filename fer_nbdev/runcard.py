@@ -12,8 +12,8 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['git_commit', 'device_name', 'package_versions', 'portable_command', 'run_card', 'atomic_write', 'save_json',
-           'card_markdown', 'table_markdown']
+__all__ = ['git_commit', 'device_name', 'package_versions', 'portable_path', 'portable_command', 'run_card', 'atomic_write',
+           'save_json', 'card_markdown', 'table_markdown']
 
 # %% ../nbs/00b_runcard.ipynb #fa3d2c12
 def git_commit(path:Path|None=None)->str:
@@ -53,13 +53,15 @@ def package_versions(names=_PACKAGES)->dict:
     return out
 
 # %% ../nbs/00b_runcard.ipynb #8f505127
+def portable_path(tok:str)->str:
+    "A path without this machine's absolute prefix: relative to the working folder, or `<...>/name` outside it; other text unchanged."
+    if not tok.startswith('/'): return tok
+    try: return os.path.relpath(tok) if Path(tok).resolve().is_relative_to(Path.cwd().resolve()) else f'<...>/{Path(tok).name}'
+    except ValueError: return f'<...>/{Path(tok).name}'
+
 def portable_command(command:str)->str:
     "A command line without this machine's absolute paths: each becomes relative to the working folder, or `<...>/name` outside it."
-    def one(tok):
-        if not tok.startswith('/'): return tok
-        try: return os.path.relpath(tok) if Path(tok).resolve().is_relative_to(Path.cwd().resolve()) else f'<...>/{Path(tok).name}'
-        except ValueError: return f'<...>/{Path(tok).name}'
-    return ' '.join(one(t) for t in command.split(' '))
+    return ' '.join(portable_path(t) for t in command.split(' '))
 
 def run_card(command:str|None=None, # the command line that produced the result
              device='cpu',          # device the work ran on
