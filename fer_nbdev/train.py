@@ -262,11 +262,15 @@ def _history_row(epoch, tr_loss, tr_acc, va_probs, va_labels, lr, secs):
     return dict(epoch=epoch+1, train_loss=tr_loss, train_acc=tr_acc, valid_loss=va_loss,
                 valid_acc=float((va_probs.argmax(1) == va_labels).mean()), lr=lr, seconds=secs)
 
+def _unstarted(out:Path)->bool:
+    "`out` holds only the `config.json` a run writes as it starts: stopped before its first epoch ended, nothing trained."
+    return out.is_dir() and [p.name for p in out.iterdir()] == ['config.json']
+
 def _check_out(out:Path, resume:bool):
     "Refuse to write over a run, or to resume nothing (the data of a resumed run is checked when `fit` reads its `last.pt`)."
     if resume:
-        if not (out/'last.pt').exists(): raise FileNotFoundError(f"{out/'last.pt'} not found: nothing to resume (start without --resume)")
-    elif out.exists() and any(out.iterdir()):
+        if not (out/'last.pt').exists() and not _unstarted(out): raise FileNotFoundError(f"{out/'last.pt'} not found: nothing to resume (start without --resume)")
+    elif out.exists() and any(out.iterdir()) and not _unstarted(out):
         raise FileExistsError(f"{out} is not empty (it holds {', '.join(sorted(p.name for p in out.iterdir())[:4])}…): pass --resume to continue its run, or choose another --out")
 
 # %% ../nbs/03_train.ipynb #4778d470
@@ -282,6 +286,7 @@ def fit(cfg:TrainConfig,            # what to train and how
     out = Path(out); device = init_distributed(pick_device(cfg.device)); t0 = time.perf_counter()
     main, ws = is_main(), world()[1]; progress = progress and main  # one process: main, ws = True, 1
     if main: _check_out(out, resume); out.mkdir(parents=True, exist_ok=True)
+    resume = resume and (out/'last.pt').exists()  # a run stopped before its first epoch ended starts over
     tuned = device.type == 'cpu' and tune_cpu_malloc()  # freed batches stay mapped (01a_engine)
     card = run_card(command, device, data.digest, malloc_tuned=tuned, **({'world_size': ws} if ws > 1 else {})) if main else None  # commit, versions and date as the run starts
     seed_everything(cfg.seed)
