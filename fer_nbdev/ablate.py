@@ -50,6 +50,7 @@ VARIANTS = {
     'cutmix': dict(cutmix=1.),
     'progressive': dict(epochs=3, prog_size=32, prog_epochs=2),  # 2 epochs at 32 px + 1 at 48: about the base's cost
     'long': dict(epochs=4),                                  # twice the base's schedule: is the base still learning when it stops?
+    'long8': dict(epochs=8),                                 # four times: where does the gain of more epochs level off?
     'distill': dict(teacher='teacher.npz', distill=0.5),     # half of each target from a teacher file (`fer_teacher`; another one: `fer_ablate --teacher`)
     'distill_oof': dict(teacher='teacher_oof.npz', distill=0.5),  # the same from an out-of-fold teacher (`fer_teacher --oof` over `half_data` runs)
     'half_data': dict(train_fraction=0.5),                   # a stratified half of the training faces (each seed its own half): what data is worth; out-of-fold teachers
