@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_ablations.ipynb #8d0368b2
 from __future__ import annotations
-import json, os, sys, time
+import json, sys, time
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,16 +14,15 @@ from fastcore.script import call_parse, store_true
 from sklearn.metrics import recall_score
 
 from .data import CLASSES, FERData, load_fer2013, synthetic_fer
-from .train import fit
+from .train import fit, claim_run, lock_file, read_predictions
 from .evaluate import select
 from .config import TrainConfig, get_config, cli_main
-from .train import read_predictions
 from .runcard import atomic_write
 
 # %% auto #0
-__all__ = ['ABLATION_BASE', 'SIZE_BASE', 'BUDGETS', 'VARIANTS', 'METRICS', 'CPU_VARIANTS', 'apply_variant', 'claim_run',
-           'run_ablation', 'ablation_runs', 'ablation_table', 'format_table', 'plot_ablation', 'time_curves',
-           'ablation_findings', 'tta_ensemble_table', 'ablate_cli', 'fer_ablate']
+__all__ = ['ABLATION_BASE', 'SIZE_BASE', 'BUDGETS', 'VARIANTS', 'METRICS', 'CPU_VARIANTS', 'apply_variant', 'run_ablation',
+           'ablation_runs', 'ablation_table', 'format_table', 'plot_ablation', 'time_curves', 'ablation_findings',
+           'tta_ensemble_table', 'ablate_cli', 'fer_ablate']
 
 # %% ../nbs/06_ablations.ipynb #cc740b57
 ABLATION_BASE = get_config('cpu', size=48, epochs=2, engine='fast')  # the reduced CPU budget
@@ -76,26 +75,6 @@ def _check_config(out:Path, cfg:TrainConfig):
     if replace(TrainConfig.from_dict(d), device=cfg.device) != cfg:
         raise ValueError(f"{out} holds a run of another config than this variant's. Delete it, or use another root.")
 
-def _lock(out:Path)->Path: return out.with_name(out.name + '.lock')
-
-def claim_run(out:Path)->bool:
-    "Take the run directory `out` for this process: a lock file `<out>.lock` with its process id. False while another live process holds it."
-    lock = _lock(out); lock.parent.mkdir(parents=True, exist_ok=True)
-    try: fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-    except FileExistsError:
-        try: pid = int(lock.read_text() or 0)
-        except (OSError, ValueError): pid = 0
-        if pid and pid != os.getpid() and _alive(pid): return False
-        lock.unlink(missing_ok=True); return claim_run(out)   # a lock left by a process that died
-    with os.fdopen(fd, 'w') as f: f.write(str(os.getpid()))
-    return True
-
-def _alive(pid:int)->bool:
-    try: os.kill(pid, 0)
-    except ProcessLookupError: return False
-    except PermissionError: pass
-    return True
-
 def run_ablation(base:TrainConfig,          # the config every variant starts from
                  variants:dict,             # name -> overrides (see `apply_variant`)
                  seeds=(0, 1),              # seeds of each variant
@@ -120,10 +99,10 @@ def run_ablation(base:TrainConfig,          # the config every variant starts fr
                         if data is None: data = load_fer2013()
                         status = 'resumed' if (out/'last.pt').exists() else 'trained'
                         fit(cfg, data, out, resume=status == 'resumed', progress=progress, command=command)
-                finally: _lock(out).unlink(missing_ok=True)
+                finally: lock_file(out).unlink(missing_ok=True)
             if prune and _finished(out): (out/'last.pt').unlink(missing_ok=True)
             rows.append(dict(variant=name, seed=seed, status=status, minutes=(time.perf_counter() - t0)/60, path=str(out)))
-            held = f" (another process holds {_lock(out)}; delete it if none trains this run)" if status == 'busy' else ''
+            held = f" (another process holds {lock_file(out)}; delete it if none trains this run)" if status == 'busy' else ''
             print(f"{name} seed {seed}: {status} in {rows[-1]['minutes']:.1f} min -> {out}{held}", flush=True)
     return pd.DataFrame(rows)
 

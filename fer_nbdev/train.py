@@ -4,7 +4,8 @@
 
 # %% ../nbs/03_train.ipynb #b9d3807d
 from __future__ import annotations
-import argparse, json, sys, time
+import argparse, json, os, sys, time
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,8 +33,8 @@ from .distributed import init_distributed, world, is_main, shard_sampler, rank_s
 __all__ = ['LOSSES', 'SAMPLERS', 'PROB_COLS', 'seed_everything', 'make_optimizer', 'make_scheduler', 'train_step',
            'train_one_epoch', 'make_ema', 'balanced_class_weights', 'focal_loss', 'make_loss', 'loader_labels',
            'sampling_weights', 'test_metrics', 'save_predictions', 'read_predictions', 'teacher_probs', 'soft_targets',
-           'valid_probs', 'select_members', 'run_probs', 'fit', 'evaluate_run', 'train_parser', 'train_main',
-           'fer_train', 'teacher_cli', 'fer_teacher']
+           'valid_probs', 'select_members', 'run_probs', 'fit', 'evaluate_run', 'lock_file', 'claim_run', 'hold_run',
+           'train_parser', 'train_main', 'fer_train', 'teacher_cli', 'fer_teacher']
 
 # %% ../nbs/03_train.ipynb #571c160a
 def seed_everything(seed:int):
@@ -364,6 +365,36 @@ def evaluate_run(out:Path, data:FERData, device=None, progress:bool=False)->dict
     save_json(metrics, out/'metrics.json')
     return metrics
 
+# %% ../nbs/03_train.ipynb #22b2cb53
+def lock_file(out:Path)->Path: return out.with_name(out.name + '.lock')
+
+def _alive(pid:int)->bool:
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: pass
+    return True
+
+def claim_run(out:Path)->bool:
+    "Take the run directory `out` for this process: a lock file `<out>.lock` with its process id. False while another live process holds it."
+    lock = lock_file(out); lock.parent.mkdir(parents=True, exist_ok=True)
+    try: fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        try: pid = int(lock.read_text() or 0)
+        except (OSError, ValueError): pid = 0
+        if pid and pid != os.getpid() and _alive(pid): return False
+        lock.unlink(missing_ok=True); return claim_run(out)   # a lock left by a process that died
+    with os.fdopen(fd, 'w') as f: f.write(str(os.getpid()))
+    return True
+
+@contextmanager
+def hold_run(out:str|Path):
+    "Hold the lock of the run directory `out` while the block trains it; an error naming the lock if another live process holds it."
+    out = Path(out)
+    if not claim_run(out):
+        raise FileExistsError(f"{out} is being trained by another process (pid {lock_file(out).read_text().strip()} in {lock_file(out)}): wait for it or stop it; delete the lock only if no process trains this run")
+    try: yield out
+    finally: lock_file(out).unlink(missing_ok=True)
+
 # %% ../nbs/03_train.ipynb #3058754d
 def train_parser()->argparse.ArgumentParser:
     "`fer_train`'s flags: the run's own, then one per config field (`add_config_args`)."
@@ -383,7 +414,8 @@ def train_main(argv:list|None=None, # command-line arguments (default: `sys.argv
     init_distributed(pick_device(cfg.device))  # joins torchrun's process group, if any
     with main_first(): d = synthetic_fer(16) if a.synthetic else load_fer2013(a.data)  # rank 0 decodes and caches first
     if is_main(): print(f"training {cfg.arch} ({'ImageNet' if cfg.pretrained else 'scratch'}) at {cfg.aug.size}px on {len(d):,} faces -> {a.out}", flush=True)
-    out = fit(cfg, d, a.out, resume=a.resume, command=' '.join(['fer_train'] + list(sys.argv[1:] if argv is None else argv)))
+    with hold_run(a.out) if is_main() else nullcontext():  # one process per run directory
+        out = fit(cfg, d, a.out, resume=a.resume, command=' '.join(['fer_train'] + list(sys.argv[1:] if argv is None else argv)))
     if is_main(): print(json.dumps(json.loads((out/'metrics.json').read_text()), indent=1))
     cleanup_distributed()
     return out
