@@ -14,7 +14,7 @@ from fastcore.script import call_parse, store_true
 from sklearn.metrics import recall_score
 
 from .data import CLASSES, FERData, load_fer2013, synthetic_fer
-from .train import fit, claim_run, lock_file, read_predictions
+from .train import fit, hold_run, lock_file, read_predictions
 from .evaluate import select
 from .config import TrainConfig, get_config, cli_main
 from .runcard import atomic_write
@@ -91,19 +91,18 @@ def run_ablation(base:TrainConfig,          # the config every variant starts fr
             cfg, out, t0 = apply_variant(base, over, seed), root/name/f'seed{seed}', time.perf_counter()
             _check_config(out, cfg)
             if _finished(out): status = 'done'
-            elif not claim_run(out): status = 'busy'    # another process is training it: leave it alone
             else:
-                try:
-                    if _finished(out): status = 'done'   # another process finished it between the check and the claim
+                with hold_run(out, busy_ok=True) as held:
+                    if not held: status = 'busy'         # another process is training it: leave it alone
+                    elif _finished(out): status = 'done' # another process finished it between the check and the claim
                     else:
                         if data is None: data = load_fer2013()
                         status = 'resumed' if (out/'last.pt').exists() else 'trained'
                         fit(cfg, data, out, resume=status == 'resumed', progress=progress, command=command)
-                finally: lock_file(out).unlink(missing_ok=True)
             if prune and _finished(out): (out/'last.pt').unlink(missing_ok=True)
             rows.append(dict(variant=name, seed=seed, status=status, minutes=(time.perf_counter() - t0)/60, path=str(out)))
-            held = f" (another process holds {lock_file(out)}; delete it if none trains this run)" if status == 'busy' else ''
-            print(f"{name} seed {seed}: {status} in {rows[-1]['minutes']:.1f} min -> {out}{held}", flush=True)
+            note = f" (another process holds {lock_file(out)}; delete it if none trains this run)" if status == 'busy' else ''
+            print(f"{name} seed {seed}: {status} in {rows[-1]['minutes']:.1f} min -> {out}{note}", flush=True)
     return pd.DataFrame(rows)
 
 # %% ../nbs/06_ablations.ipynb #1601ac33

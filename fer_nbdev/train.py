@@ -387,12 +387,15 @@ def claim_run(out:Path)->bool:
     return True
 
 @contextmanager
-def hold_run(out:str|Path):
-    "Hold the lock of the run directory `out` while the block trains it; an error naming the lock if another live process holds it."
+def hold_run(out:str|Path,       # the run directory
+             busy_ok:bool=False, # while another live process holds it: yield False instead of raising
+            ):
+    "Hold the lock of the run directory `out` while the block trains it (yields True); if another live process holds it, an error naming the lock, or False with `busy_ok`."
     out = Path(out)
     if not claim_run(out):
+        if busy_ok: yield False; return                            # the other process's lock stays
         raise FileExistsError(f"{out} is being trained by another process (pid {lock_file(out).read_text().strip()} in {lock_file(out)}): wait for it or stop it; delete the lock only if no process trains this run")
-    try: yield out
+    try: yield True
     finally: lock_file(out).unlink(missing_ok=True)
 
 # %% ../nbs/03_train.ipynb #3058754d
