@@ -53,6 +53,7 @@ VARIANTS = {
     'distill': dict(teacher='teacher.npz', distill=0.5),     # half of each target from a teacher file (`fer_teacher`; another one: `fer_ablate --teacher`)
     'distill_oof': dict(teacher='teacher_oof.npz', distill=0.5),  # the same from an out-of-fold teacher (`fer_teacher --oof` over `half_data` runs)
     'distill_112': dict(teacher='teacher_112.npz', distill=0.5),  # the same from a teacher far above the student: the 112 px shipping recipe's network
+    'long_distill_112': dict(epochs=4, teacher='teacher_112.npz', distill=0.5),  # `long` and `distill_112` together: do their gains add up?
     'half_data': dict(train_fraction=0.5),                   # a stratified half of the training faces (each seed its own half): what data is worth; out-of-fold teachers
     'class_weighted': dict(class_weights='balanced'),
     'focal': dict(loss='focal'),
