@@ -50,10 +50,10 @@ VARIANTS = {
     'progressive': dict(epochs=3, prog_size=32, prog_epochs=2),  # 2 epochs at 32 px + 1 at 48: about the base's cost
     'long': dict(epochs=4),                                  # twice the base's schedule: is the base still learning when it stops?
     'long8': dict(epochs=8),                                 # four times: where does the gain of more epochs level off?
-    'distill': dict(teacher='teacher.npz', distill=0.5),     # half of each target from a teacher file (`fer_teacher`; another one: `fer_ablate --teacher`)
-    'distill_oof': dict(teacher='teacher_oof.npz', distill=0.5),  # the same from an out-of-fold teacher (`fer_teacher --oof` over `half_data` runs)
-    'distill_112': dict(teacher='teacher_112.npz', distill=0.5),  # the same from a teacher far above the student: the 112 px shipping recipe's network
-    'long_distill_112': dict(epochs=4, teacher='teacher_112.npz', distill=0.5),  # `long` and `distill_112` together: do their gains add up?
+    'distill': dict(teacher='results/teachers/abl48.npz', distill=0.5),  # half of each target from a committed teacher file (`fer_teacher`; another one: `fer_ablate --teacher`)
+    'distill_oof': dict(teacher='results/teachers/oof_half.npz', distill=0.5),  # the same from an out-of-fold teacher (`fer_teacher --oof` over `half_data` runs)
+    'distill_112': dict(teacher='results/teachers/ship112.npz', distill=0.5),  # the same from a teacher far above the student: the 112 px shipping recipe's network
+    'long_distill_112': dict(epochs=4, teacher='results/teachers/ship112.npz', distill=0.5),  # `long` and `distill_112` together: do their gains add up?
     'half_data': dict(train_fraction=0.5),                   # a stratified half of the training faces (each seed its own half): what data is worth; out-of-fold teachers
     'class_weighted': dict(class_weights='balanced'),
     'focal': dict(loss='focal'),
@@ -216,7 +216,7 @@ def ablate_cli(root:str='runs/ablations',  # one directory per variant and seed 
                budget:str='default',       # base config, a key of `BUDGETS`: 'default' (48 px, 2 epochs) or 'sizes' (1 epoch on half the faces)
                epochs:int=None,            # override the base's epochs
                data:str=None,              # FER2013 .zip, folder or fer2013.csv (default: $FER2013_PATH or ../shared/data/fer2013.zip)
-               teacher:str=None,           # the teacher file of the distillation variants (default: theirs, teacher.npz)
+               teacher:str=None,           # the teacher file of the distillation variants (default: each variant's committed file under results/teachers, relative to the working directory)
                keep_last:store_true=False, # keep last.pt of finished runs
                synthetic:store_true=False, # tiny generated data instead of FER2013 (smoke test)
                show:store_true=False,      # list the variants and their settings, train nothing
@@ -234,7 +234,7 @@ def ablate_cli(root:str='runs/ablations',  # one directory per variant and seed 
     over = {n: VARIANTS[n] | (dict(teacher=teacher) if teacher and 'teacher' in VARIANTS[n] else {}) for n in names}
     for n, o in over.items():
         if o.get('teacher') and not Path(o['teacher']).is_file():
-            raise FileNotFoundError(f"teacher file {o['teacher']} of variant {n} not found: make it with fer_teacher from finished runs, or pass --teacher FILE.npz.")
+            raise FileNotFoundError(f"teacher file {o['teacher']} of variant {n} not found in {Path.cwd()}: run from the repository root (the committed teachers are in results/teachers), make one with fer_teacher, or pass --teacher FILE.npz.")
     base = BUDGETS[budget] if epochs is None else get_config(BUDGETS[budget], epochs=epochs)
     d = synthetic_fer(16) if synthetic else (load_fer2013(data) if data else None)
     run_ablation(base, over, [int(s) for s in seeds.split(',')], root, d, prune=not keep_last,
