@@ -15,7 +15,7 @@ from sklearn.metrics import recall_score
 
 from .data import CLASSES, FERData, load_fer2013, synthetic_fer
 from .train import fit, hold_run, lock_file, read_predictions
-from .evaluate import select
+from .evaluate import PAPER_RESULTS, select
 from .config import TrainConfig, get_config, cli_main
 from .runcard import atomic_write
 
@@ -162,7 +162,7 @@ def plot_ablation(t:pd.DataFrame,  # `ablation_table`
 
 # %% ../nbs/06_ablations.ipynb #46a84aac
 def time_curves(runs:dict,                # label -> run directory (history.csv and run_card.json)
-                target:float|None=0.7208,  # a horizontal line (the paper's accuracy), None for none
+                target:float|None=PAPER_RESULTS['accuracy'],  # a horizontal line (the paper's accuracy), None for none
                 ax=None,
                ):                         # the matplotlib axes
     "Validation accuracy of each run against its cumulative training minutes, one line per run, labelled with its CPU."
