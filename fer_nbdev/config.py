@@ -126,6 +126,7 @@ PRESETS = {
     'tiny': TrainConfig(arch='efficientnet_lite0', pretrained=False, protocol='standard', epochs=2, bs=16, lr=1e-3, wd=0.01,
                         num_workers=0, tta=False, aug=AugConfig(size=32, resize=36)),
 }
+PRESETS['cpu_long'] = replace(PRESETS['cpu'], epochs=24, aug=replace(AUG_PRESETS['cpu'], size=112, resize=128, crop=False))
 
 # %% ../nbs/00a_config.ipynb #82babaf3
 def get_config(preset:str|TrainConfig='paper', # a key of `PRESETS`, or a config to start from
