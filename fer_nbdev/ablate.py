@@ -174,7 +174,8 @@ def time_curves(runs:dict,                # label -> run directory (history.csv 
         card = json.loads((d/'run_card.json').read_text()) if (d/'run_card.json').is_file() else {}
         ax.plot(minutes, 100*h['valid_acc'], marker='o', ms=3, label=f"{label} ({card.get('device', 'device not recorded')})")
     if target: ax.axhline(100*target, ls='--', c='k', lw=1, label=f'paper, {100*target:.2f}%')
-    ax.set_xlabel('training minutes (cumulative)'); ax.set_ylabel('validation accuracy (%)'); ax.grid(alpha=0.3); ax.legend(fontsize=7)
+    ax.set_xlabel('training minutes (cumulative)'); ax.set_ylabel('validation accuracy (%)'); ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc='upper left', bbox_to_anchor=(0, -0.15))  # below the axes: the curves fill the plot
     return ax
 
 # %% ../nbs/06_ablations.ipynb #a9b8c7d2
