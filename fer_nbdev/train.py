@@ -200,7 +200,7 @@ def soft_targets(cfg:TrainConfig,  # `teacher` (the file) and `distill` (its wei
                 )->np.ndarray:     # N×C float32 target probabilities, rows summing to 1
     "Each training face's target: its one-hot label and the teacher's probabilities, mixed by `cfg.distill`."
     path = Path(cfg.teacher)
-    if not path.is_file(): raise FileNotFoundError(f"teacher file {path} not found (make it with teacher_probs, or drop --teacher)")
+    if not path.is_file(): raise FileNotFoundError(f"teacher file {path} not found in {Path.cwd()}: run from the repository's root (the committed teachers are in results/teachers), write one with fer_teacher, or drop --teacher")
     with np.load(path, allow_pickle=False) as z: ids, tp = z['ids'], z['probs'].astype(np.float32)
     pos = dict(zip(ids, range(len(ids))))
     lost = [i for i in data.ids[idx] if i not in pos]
