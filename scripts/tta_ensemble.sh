@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measure test-time augmentation and ensembles on FER2013 PrivateTest (a benchmark, not a test).
 # Needs the checkpoints of `fer_train --preset cpu --out runs/cpu`, `fer_train --preset cpu --seed 1 --out runs/cpu_seed1`,
-# `fer_train --preset cpu --no_crop [--seed 1] --out runs/cpu_nocrop[_seed1]`, `fer_train --preset cpu --no_crop --img_size 112 [--seed 1] --out runs/cpu112_nocrop[_seed1]` (and the same as `runs/ship112` and `runs/ship112_seed1`, that recipe's two seeds again), `fer_train --preset cpu_long [--seed 1] --out runs/cpu_long[_seed1]`, `fer_train --preset cpu --no_crop --size 112 --teacher results/teachers/ship112.npz [--seed 1] --out runs/distill112[_seed1]`, `fer_train --preset distill160 [--seed 1] --out runs/distill160[_seed1]`
+# `fer_train --preset cpu --no_crop [--seed 1] --out runs/cpu_nocrop[_seed1]`, `fer_train --preset cpu --no_crop --size 112 [--seed 1] --out runs/cpu112_nocrop[_seed1]` (and the same as `runs/ship112` and `runs/ship112_seed1`, that recipe's two seeds again), `fer_train --preset cpu_long [--seed 1] --out runs/cpu_long[_seed1]`, `fer_train --preset cpu --no_crop --size 112 --teacher results/teachers/ship112.npz [--seed 1] --out runs/distill112[_seed1]`, `fer_train --preset distill160 [--seed 1] --out runs/distill160[_seed1]`
 # and of `fer_ablate` (runs/ablations/base/seed{0,1}); writes one folder of fer_evaluate outputs (metrics_*.json with
 # run cards, confusion matrices) per model or ensemble under results/tta_ensemble/, which 06_ablations renders.
 #
@@ -12,37 +12,36 @@
 set -eu
 cd "$(dirname "$0")/.."
 R=${RUNS:-runs}; OUT=results/tta_ensemble; TTAS=${TTAS:-none flip center tencrop}
-declare -A MEMBERS=(
-  [cpu_single]="$R/cpu/best.pt"
-  [cpu_seed1]="$R/cpu_seed1/best.pt"
-  [cpu_nocrop]="$R/cpu_nocrop/best.pt"
-  [cpu_nocrop_seed1]="$R/cpu_nocrop_seed1/best.pt"
-  [cpu_nocrop_2seeds]="$R/cpu_nocrop/best.pt $R/cpu_nocrop_seed1/best.pt"
-  [cpu112_nocrop]="$R/cpu112_nocrop/best.pt"
-  [nocrop_3models]="$R/cpu_nocrop/best.pt $R/cpu_nocrop_seed1/best.pt $R/cpu112_nocrop/best.pt"
-  [cpu112_nocrop_seed1]="$R/cpu112_nocrop_seed1/best.pt"
-  [ship112]="$R/ship112/best.pt"
-  [ship112_seed1]="$R/ship112_seed1/best.pt"
-  [ship112_2seeds]="$R/ship112/best.pt $R/ship112_seed1/best.pt"
-  [nocrop_4models]="$R/cpu_nocrop/best.pt $R/cpu_nocrop_seed1/best.pt $R/cpu112_nocrop/best.pt $R/cpu112_nocrop_seed1/best.pt"
-  [cpu_long]="$R/cpu_long/best.pt"
-  [cpu_long_seed1]="$R/cpu_long_seed1/best.pt"
-  [cpu_long_2seeds]="$R/cpu_long/best.pt $R/cpu_long_seed1/best.pt"
-  [distill112]="$R/distill112/best.pt"
-  [distill112_seed1]="$R/distill112_seed1/best.pt"
-  [distill112_2seeds]="$R/distill112/best.pt $R/distill112_seed1/best.pt"
-  [distill112_cpu_long]="$R/distill112/best.pt $R/cpu_long/best.pt"
-  [distill160]="$R/distill160/best.pt"
-  [distill160_seed1]="$R/distill160_seed1/best.pt"
-  [distill160_2seeds]="$R/distill160/best.pt $R/distill160_seed1/best.pt"
-  [distill160_distill112]="$R/distill160/best.pt $R/distill112/best.pt"
-  [cpu_2seeds]="$R/cpu/best.pt $R/cpu_seed1/best.pt"
-  [base_seed0]="$R/ablations/base/seed0/best.pt"
-  [base_seed1]="$R/ablations/base/seed1/best.pt"
-  [base_2seeds]="$R/ablations/base/seed0/best.pt $R/ablations/base/seed1/best.pt"
-  [cpu_plus_base_2seeds]="$R/cpu/best.pt $R/ablations/base/seed0/best.pt $R/ablations/base/seed1/best.pt"
-)
-ORDER="cpu_single cpu_seed1 cpu_nocrop cpu_nocrop_seed1 cpu_nocrop_2seeds cpu112_nocrop nocrop_3models cpu112_nocrop_seed1 nocrop_4models ship112 ship112_seed1 ship112_2seeds cpu_long cpu_long_seed1 cpu_long_2seeds distill112 distill112_seed1 distill112_2seeds distill112_cpu_long distill160 distill160_seed1 distill160_2seeds distill160_distill112 cpu_2seeds base_seed0 base_seed1 base_2seeds cpu_plus_base_2seeds"
+declare -A MEMBERS=(); ORDER=""
+add() { MEMBERS[$1]="$2"; ORDER+="${ORDER:+ }$1"; }   # a model or ensemble: its name and checkpoints, in table order
+add cpu_single "$R/cpu/best.pt"
+add cpu_seed1 "$R/cpu_seed1/best.pt"
+add cpu_nocrop "$R/cpu_nocrop/best.pt"
+add cpu_nocrop_seed1 "$R/cpu_nocrop_seed1/best.pt"
+add cpu_nocrop_2seeds "$R/cpu_nocrop/best.pt $R/cpu_nocrop_seed1/best.pt"
+add cpu112_nocrop "$R/cpu112_nocrop/best.pt"
+add nocrop_3models "$R/cpu_nocrop/best.pt $R/cpu_nocrop_seed1/best.pt $R/cpu112_nocrop/best.pt"
+add cpu112_nocrop_seed1 "$R/cpu112_nocrop_seed1/best.pt"
+add nocrop_4models "$R/cpu_nocrop/best.pt $R/cpu_nocrop_seed1/best.pt $R/cpu112_nocrop/best.pt $R/cpu112_nocrop_seed1/best.pt"
+add ship112 "$R/ship112/best.pt"
+add ship112_seed1 "$R/ship112_seed1/best.pt"
+add ship112_2seeds "$R/ship112/best.pt $R/ship112_seed1/best.pt"
+add cpu_long "$R/cpu_long/best.pt"
+add cpu_long_seed1 "$R/cpu_long_seed1/best.pt"
+add cpu_long_2seeds "$R/cpu_long/best.pt $R/cpu_long_seed1/best.pt"
+add distill112 "$R/distill112/best.pt"
+add distill112_seed1 "$R/distill112_seed1/best.pt"
+add distill112_2seeds "$R/distill112/best.pt $R/distill112_seed1/best.pt"
+add distill112_cpu_long "$R/distill112/best.pt $R/cpu_long/best.pt"
+add distill160 "$R/distill160/best.pt"
+add distill160_seed1 "$R/distill160_seed1/best.pt"
+add distill160_2seeds "$R/distill160/best.pt $R/distill160_seed1/best.pt"
+add distill160_distill112 "$R/distill160/best.pt $R/distill112/best.pt"
+add cpu_2seeds "$R/cpu/best.pt $R/cpu_seed1/best.pt"
+add base_seed0 "$R/ablations/base/seed0/best.pt"
+add base_seed1 "$R/ablations/base/seed1/best.pt"
+add base_2seeds "$R/ablations/base/seed0/best.pt $R/ablations/base/seed1/best.pt"
+add cpu_plus_base_2seeds "$R/cpu/best.pt $R/ablations/base/seed0/best.pt $R/ablations/base/seed1/best.pt"
 for name in ${@:-$ORDER}; do
   [ -n "${MEMBERS[$name]:-}" ] || { echo "unknown model $name; choose from: $ORDER"; exit 2; }
   for t in $TTAS; do
