@@ -164,17 +164,23 @@ def plot_ablation(t:pd.DataFrame,  # `ablation_table`
 def time_curves(runs:dict,                # label -> run directory (history.csv and run_card.json)
                 target:float|None=PAPER_RESULTS['accuracy'],  # a horizontal line (the paper's accuracy), None for none
                 ax=None,
+                test:str|None=None,       # a split of each run's metrics.json (e.g. 'PrivateTest') to mark at its chosen epoch; shown, never used to choose
                ):                         # the matplotlib axes
     "Validation accuracy of each run against its cumulative training minutes, one line per run, labelled with its CPU."
     import matplotlib.pyplot as plt
     ax = ax or plt.subplots(figsize=(7, 4))[1]
-    for label, d in runs.items():
-        d = Path(d); h = pd.read_csv(d/'history.csv')
+    colours = (plt.cm.tab20 if len(runs) > 10 else plt.cm.tab10).colors  # no two runs share a colour up to 20
+    for k, (label, d) in enumerate(runs.items()):
+        d, c = Path(d), colours[k % len(colours)]; h = pd.read_csv(d/'history.csv')
         minutes = (h['elapsed'] if 'elapsed' in h else h['seconds'].cumsum())/60
         card = json.loads((d/'run_card.json').read_text()) if (d/'run_card.json').is_file() else {}
-        ax.plot(minutes, 100*h['valid_acc'], marker='o', ms=3, label=f"{label} ({card.get('device', 'device not recorded')})")
+        ax.plot(minutes, 100*h['valid_acc'], marker='o', ms=3, c=c, label=f"{label} ({card.get('device', 'device not recorded')})")
+        m = json.loads((d/'metrics.json').read_text()) if test and (d/'metrics.json').is_file() else {}
+        if test in m and m.get('best_epoch') in set(h['epoch']):
+            ax.plot(minutes[h['epoch'] == m['best_epoch']], [100*m[test]['accuracy']], marker='*', ms=11, c=c, ls='none')
+    if test: ax.plot([], [], marker='*', ms=9, c='grey', ls='none', label=f'{test} accuracy at the epoch PublicTest chose')
     if target: ax.axhline(100*target, ls='--', c='k', lw=1, label=f'paper, {100*target:.2f}%')
-    ax.set_xlabel('training minutes (cumulative)'); ax.set_ylabel('validation accuracy (%)'); ax.grid(alpha=0.3)
+    ax.set_xlabel('training minutes (cumulative)'); ax.set_ylabel('accuracy (%)' if test else 'validation accuracy (%)'); ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc='upper left', bbox_to_anchor=(0, -0.15))  # below the axes: the curves fill the plot
     return ax
 

@@ -130,6 +130,7 @@ PRESETS['cpu_long'] = replace(PRESETS['cpu'], epochs=24, aug=replace(AUG_PRESETS
 PRESETS['distill160'] = replace(PRESETS['cpu'], teacher='results/teachers/distill112_cpu_long.npz',
                                 aug=replace(AUG_PRESETS['cpu'], size=160, resize=183, crop=False))
 PRESETS['quad160'] = replace(PRESETS['distill160'], teacher='results/teachers/quad.npz')
+PRESETS['prog192'] = replace(PRESETS['quad160'], aug=replace(PRESETS['quad160'].aug, size=192, resize=219), prog_size=160, prog_epochs=9)
 
 # %% ../nbs/00a_config.ipynb #82babaf3
 def get_config(preset:str|TrainConfig='paper', # a key of `PRESETS`, or a config to start from

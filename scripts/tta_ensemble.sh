@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Measure test-time augmentation and ensembles on FER2013 PrivateTest (a benchmark, not a test).
 # Needs the checkpoints of `fer_train --preset cpu --out runs/cpu`, `fer_train --preset cpu --seed 1 --out runs/cpu_seed1`,
-# `fer_train --preset cpu --no_crop [--seed 1] --out runs/cpu_nocrop[_seed1]`, `fer_train --preset cpu --no_crop --size 112 [--seed 1] --out runs/cpu112_nocrop[_seed1]` (and the same as `runs/ship112` and `runs/ship112_seed1`, that recipe's two seeds again), `fer_train --preset cpu_long [--seed 1] --out runs/cpu_long[_seed1]`, `fer_train --preset cpu --no_crop --size 112 --teacher results/teachers/ship112.npz [--seed 1] --out runs/distill112[_seed1]`, `fer_train --preset distill160 [--seed 1] --out runs/distill160[_seed1]`, `fer_train --preset cpu --no_crop --size 112 --teacher results/teachers/distill112_cpu_long.npz [--seed 1] --out runs/distill112_pair[_seed1]`, `fer_train --preset quad160 [--seed 1] --out runs/quad160[_seed1]`, `fer_train --preset quad160 --size 192 --prog_size 160 --prog_epochs 9 --out runs/prog192`
+# `fer_train --preset cpu --no_crop [--seed 1] --out runs/cpu_nocrop[_seed1]`, `fer_train --preset cpu --no_crop --size 112 [--seed 1] --out runs/cpu112_nocrop[_seed1]` (and the same as `runs/ship112` and `runs/ship112_seed1`, that recipe's two seeds again), `fer_train --preset cpu_long [--seed 1] --out runs/cpu_long[_seed1]`, `fer_train --preset cpu --no_crop --size 112 --teacher results/teachers/ship112.npz [--seed 1] --out runs/distill112[_seed1]`, `fer_train --preset distill160 [--seed 1] --out runs/distill160[_seed1]`, `fer_train --preset cpu --no_crop --size 112 --teacher results/teachers/distill112_cpu_long.npz [--seed 1] --out runs/distill112_pair[_seed1]`, `fer_train --preset quad160 [--seed 1] --out runs/quad160[_seed1]`, `fer_train --preset quad160 --size 192 --prog_size 160 --prog_epochs 9 [--seed 1] --out runs/prog192[_seed1]`
 # and of `fer_ablate` (runs/ablations/base/seed{0,1}); writes one folder of fer_evaluate outputs (metrics_*.json with
 # run cards, confusion matrices) per model or ensemble under results/tta_ensemble/, which 06_ablations renders.
 #
@@ -45,6 +45,8 @@ add quad160 "$R/quad160/best.pt"
 add quad160_seed1 "$R/quad160_seed1/best.pt"
 add quad160_2seeds "$R/quad160/best.pt $R/quad160_seed1/best.pt"
 add prog192 "$R/prog192/best.pt"
+add prog192_seed1 "$R/prog192_seed1/best.pt"
+add prog192_2seeds "$R/prog192/best.pt $R/prog192_seed1/best.pt"
 add distill_4models "$R/distill160/best.pt $R/distill160_seed1/best.pt $R/distill112/best.pt $R/distill112_seed1/best.pt"
 add cpu_2seeds "$R/cpu/best.pt $R/cpu_seed1/best.pt"
 add base_seed0 "$R/ablations/base/seed0/best.pt"
