@@ -9,8 +9,8 @@ from dataclasses import dataclass, field, asdict, replace, fields
 from fastcore.docments import docments
 
 # %% auto #0
-__all__ = ['AUG_PRESETS', 'CHOICES', 'PRESETS', 'ALIASES', 'USER_ERRORS', 'AugConfig', 'TrainConfig', 'get_config', 'epoch_seed',
-           'epoch_aug', 'add_config_args', 'config_from_args', 'cli_main']
+__all__ = ['AUG_PRESETS', 'CHOICES', 'PRESETS', 'ALIASES', 'USER_ERRORS', 'AugConfig', 'paper_resize', 'TrainConfig',
+           'get_config', 'epoch_seed', 'epoch_aug', 'add_config_args', 'config_from_args', 'cli_main']
 
 # %% ../nbs/00a_config.ipynb #f8baacef
 @dataclass
@@ -47,6 +47,11 @@ def _check_range(cfg, name:str, lo, hi, lo_open:bool=False):
         raise ValueError(f"{name} must be in {'(' if lo_open else '['}{lo}, {hi}], got {v!r}.")
 
 # %% ../nbs/00a_config.ipynb #5b99e3c2
+def paper_resize(size:int, # the network's input side
+                )->int:    # the side of the resize step before a crop to `size`
+    "The paper's resize step (256 for a 224 crop) scaled to another input side."
+    return round(size*256/224)
+
 AUG_PRESETS = {
     'paper': AugConfig(),
     'none': AugConfig(crop=False, flip_p=0., rotation=0., jitter=None, jitter_p=0., erase_p=0.),
@@ -126,11 +131,11 @@ PRESETS = {
     'tiny': TrainConfig(arch='efficientnet_lite0', pretrained=False, protocol='standard', epochs=2, bs=16, lr=1e-3, wd=0.01,
                         num_workers=0, tta=False, aug=AugConfig(size=32, resize=36)),
 }
-PRESETS['cpu_long'] = replace(PRESETS['cpu'], epochs=24, aug=replace(AUG_PRESETS['cpu'], size=112, resize=128, crop=False))
+PRESETS['cpu_long'] = replace(PRESETS['cpu'], epochs=24, aug=replace(AUG_PRESETS['cpu'], size=112, resize=paper_resize(112), crop=False))
 PRESETS['distill160'] = replace(PRESETS['cpu'], teacher='results/teachers/distill112_cpu_long.npz',
-                                aug=replace(AUG_PRESETS['cpu'], size=160, resize=183, crop=False))
+                                aug=replace(AUG_PRESETS['cpu'], size=160, resize=paper_resize(160), crop=False))
 PRESETS['quad160'] = replace(PRESETS['distill160'], teacher='results/teachers/quad.npz')
-PRESETS['prog192'] = replace(PRESETS['quad160'], aug=replace(PRESETS['quad160'].aug, size=192, resize=219), prog_size=160, prog_epochs=9)
+PRESETS['prog192'] = replace(PRESETS['quad160'], aug=replace(PRESETS['quad160'].aug, size=192, resize=paper_resize(192)), prog_size=160, prog_epochs=9)
 
 # %% ../nbs/00a_config.ipynb #82babaf3
 def get_config(preset:str|TrainConfig='paper', # a key of `PRESETS`, or a config to start from
@@ -141,7 +146,7 @@ def get_config(preset:str|TrainConfig='paper', # a key of `PRESETS`, or a config
     bad = set(overrides) - (_names(TrainConfig) - {'aug'}) - _names(AugConfig)
     if bad: raise ValueError(f"unknown setting(s) {', '.join(sorted(bad))}; use fields of TrainConfig or AugConfig.")
     aug = {k: v for k, v in overrides.items() if k in _names(AugConfig)}
-    if 'size' in aug and 'resize' not in aug: aug['resize'] = round(aug['size']*256/224)
+    if 'size' in aug and 'resize' not in aug: aug['resize'] = paper_resize(aug['size'])
     return replace(base, aug=replace(base.aug, **aug), **{k: v for k, v in overrides.items() if k not in aug})
 
 # %% ../nbs/00a_config.ipynb #d96ba5f1

@@ -17,7 +17,7 @@ from torch.utils.data import DataLoader
 REPO = Path(__file__).resolve().parents[1]
 try: import fer_nbdev  # noqa: F401  (installed: pip install -e .)
 except ImportError: sys.path.insert(0, str(REPO))  # or run from a checkout
-from fer_nbdev.config import AUG_PRESETS
+from fer_nbdev.config import AUG_PRESETS, paper_resize
 from fer_nbdev.augment import describe, train_tfms
 from fer_nbdev.data import FERDataset, find_fer2013, load_fer2013, synthetic_fer
 from fer_nbdev.runcard import run_card, save_json
@@ -64,7 +64,7 @@ def main():
     train = data.split == 'Training'
     print(f"{source}: {train.sum():,} faces; torch threads {torch.get_num_threads()}")
 
-    configs = [('paper', replace(AUG_PRESETS['paper'], size=a.size, resize=round(a.size*256/224)))]
+    configs = [('paper', replace(AUG_PRESETS['paper'], size=a.size, resize=paper_resize(a.size)))]
     if not a.no_cpu_preset: configs.append(('cpu', AUG_PRESETS['cpu']))
     runs = []
     for name, cfg in configs:
