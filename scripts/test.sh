@@ -35,6 +35,15 @@ site_check() {  # the site builder on one small notebook, then that site in head
 start=$SECONDS
 if site_check; then passed=$((passed+1)); echo "ok   documentation site ($((SECONDS-start)) s)"
 else failed=$((failed+1)); echo "FAIL documentation site ($((SECONDS-start)) s)"; fi
+
+serve_check() {  # fer_serve's page in headless Chromium: a photo, then the fake camera (skipped without Chromium)
+  local rc; python scripts/check_serve.py --no-screenshots; rc=$?
+  if [ "$rc" -eq 2 ]; then echo "SKIP fer_serve's page in a browser: no Chromium (apt-get install chromium)"; return 0; fi
+  return "$rc"
+}
+start=$SECONDS
+if serve_check; then passed=$((passed+1)); echo "ok   fer_serve page ($((SECONDS-start)) s)"
+else failed=$((failed+1)); echo "FAIL fer_serve page ($((SECONDS-start)) s)"; fi
 for nb in nbs/*.ipynb; do
   start=$SECONDS
   if nbdev_test --path "$nb" --n_workers 0; then passed=$((passed+1)); echo "ok   $nb ($((SECONDS-start)) s)"
