@@ -7,9 +7,6 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 
-import torch
-from torchvision.transforms import v2
-
 from .config import AugConfig
 
 # %% auto #0
@@ -22,6 +19,8 @@ IMAGENET_NORM = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))  # ImageNet's per
 # %% ../nbs/01_augment.ipynb #f462335f
 def _train_steps(cfg:AugConfig, norm:tuple=IMAGENET_NORM)->list:
     "The train pipeline as (name, transform) pairs; switched-off steps are left out."
+    import torch
+    from torchvision.transforms import v2
     steps = [('to image', v2.ToImage()), ('grey→3ch', v2.Grayscale(num_output_channels=3))]
     if cfg.crop: steps += [(f'resize {cfg.resize}', v2.Resize((cfg.resize, cfg.resize), antialias=True)), (f'crop {cfg.size}', v2.RandomCrop(cfg.size))]
     else: steps += [(f'resize {cfg.size}', v2.Resize((cfg.size, cfg.size), antialias=True))]
@@ -38,12 +37,15 @@ def train_tfms(cfg:AugConfig=AugConfig(),  # the parameters; `AUG_PRESETS['paper
                norm:tuple=IMAGENET_NORM,  # (mean, std) per RGB channel: the network's
               )->v2.Compose:              # grey 1×H×W uint8 image -> augmented float32 3×size×size
     "The paper's training pipeline: upscale, random crop, flip, rotate, jitter, normalise, erase."
+    from torchvision.transforms import v2
     return v2.Compose([t for _, t in _train_steps(cfg, norm)])
 
 def eval_tfms(cfg:AugConfig=AugConfig(), # only `size` is used
               norm:tuple=IMAGENET_NORM,  # (mean, std) per RGB channel: the network's
              )->v2.Compose:              # grey 1×H×W uint8 image -> float32 3×size×size
     "The deterministic evaluation pipeline: grey to 3 channels, resize to `size`, normalise."
+    import torch
+    from torchvision.transforms import v2
     return v2.Compose([v2.ToImage(), v2.Grayscale(num_output_channels=3), v2.Resize((cfg.size, cfg.size), antialias=True),
                        v2.ToDtype(torch.float32, scale=True), v2.Normalize(*norm)])
 
@@ -56,6 +58,7 @@ def batch_mixer(cfg:AugConfig,       # `mixup` and `cutmix` (the α of each; 0 =
                 num_classes:int=7,   # length of the soft labels
                ):                    # None when both are off, else `f(x, y) -> (x, soft y)`
     "Mixup and/or CutMix on a batch (torchvision v2): N×C×H×W inputs and N int labels in, mixed inputs and N×`num_classes` label probabilities out."
+    from torchvision.transforms import v2
     mix = [t(alpha=a, num_classes=num_classes) for t, a in ((v2.MixUp, cfg.mixup), (v2.CutMix, cfg.cutmix)) if a > 0]
     if not mix: return None
     return mix[0] if len(mix) == 1 else v2.RandomChoice(mix)
@@ -69,13 +72,16 @@ def check_view(view)->str:
     if v not in VIEWS: raise ValueError(f"unknown view {view!r}; choose one of {', '.join(VIEWS)}.")
     return v
 
-def _stack(views)->torch.Tensor: return torch.stack([v.as_subclass(torch.Tensor) for v in views])
+def _stack(views)->torch.Tensor:
+    import torch
+    return torch.stack([v.as_subclass(torch.Tensor) for v in views])
 
 def view_tfms(cfg:AugConfig,            # the network's `size` and `resize`
               view:str='none',          # one of `VIEWS`
               norm:tuple=IMAGENET_NORM, # (mean, std): the network's normalisation
              )->v2.Compose:             # grey 1×H×W uint8 image -> V×3×size×size float32 views
     "The views of one face that test-time augmentation averages over."
+    from torchvision.transforms import v2
     view = check_view(view)
     if view in ('center', 'tencrop'):  # the face at the training's scale: resized to `resize`, then cropped to `size`
         big = eval_tfms(replace(cfg, size=max(cfg.resize, cfg.size)), norm)
@@ -88,6 +94,7 @@ def denormalize(x:torch.Tensor,           # normalised …×3×H×W float tensor
                 norm:tuple=IMAGENET_NORM, # the (mean, std) that was applied
                )->torch.Tensor:            # the same shape, values in [0, 1]
     "Undo `Normalize` for display."
+    import torch
     mean, std = (torch.tensor(v).view(3, 1, 1) for v in norm)
     return (x.as_subclass(torch.Tensor) * std + mean).clamp(0, 1)
 
@@ -96,6 +103,8 @@ def pipeline_steps(x,                         # one grey face: 1×H×W uint8 ten
                    norm:tuple=IMAGENET_NORM,  # (mean, std) of the normalisation step
                   )->list:                    # (step name, image after that step) pairs, starting with the input
     "Run the train pipeline one step at a time, keeping every intermediate image."
+    import torch
+    from torchvision.transforms import v2
     out = [('input', x)]
     for name, t in _train_steps(cfg, norm): x = t(x); out.append((name, x))
     return out
@@ -103,6 +112,8 @@ def pipeline_steps(x,                         # one grey face: 1×H×W uint8 ten
 # %% ../nbs/01_augment.ipynb #6da2e083
 def _show(ax, im, normalised:bool, norm:tuple):
     "Draw one pipeline image (uint8, [0,1] float or normalised float) on `ax`."
+    import torch
+    from torchvision.transforms import v2
     t = im if isinstance(im, torch.Tensor) else v2.functional.pil_to_tensor(im)
     lo, hi = t.float().min().item(), t.float().max().item()
     if normalised: t = denormalize(t, norm)
@@ -120,6 +131,7 @@ def show_pipeline(face,                      # one grey face, as `pipeline_steps
                   seed:int=0,                # seed of the random draws
                   title:str='One face through the train pipeline'):
     "A row of panels: the face after each visible step of the train pipeline."
+    import torch
     import matplotlib.pyplot as plt
     cfg = replace(cfg, flip_p=float(cfg.flip_p > 0), jitter_p=float(cfg.jitter_p > 0), erase_p=float(cfg.erase_p > 0))
     torch.manual_seed(seed)
@@ -140,6 +152,7 @@ def show_augmentations(face,                      # one grey face
                        seed:int=0,                # copy i uses seed `seed+i`
                        title:str='Augmented versions of one face'):
     "A grid of `n` draws of the train pipeline on one face, denormalised."
+    import torch
     import matplotlib.pyplot as plt
     cols = math.ceil(math.sqrt(n)); rows = math.ceil(n / cols)
     fig, axs = plt.subplots(rows, cols, figsize=(1.8*cols, 1.9*rows), squeeze=False)

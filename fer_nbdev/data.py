@@ -9,12 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-import torch
 from PIL import Image, UnidentifiedImageError
-from sklearn.model_selection import train_test_split
-from torch.utils.data import DataLoader, Dataset
-from torchvision import tv_tensors
 from tqdm.auto import tqdm
 
 # %% auto #0
@@ -53,6 +48,7 @@ class FERData:
 
     def counts(self)->pd.DataFrame:
         "Faces per class (rows) and split (columns), with totals."
+        import pandas as pd
         splits = list(SPLITS) + sorted(set(self.split) - set(SPLITS))  # FER2013's splits, then any other (e.g. 'external')
         df = pd.crosstab(pd.Categorical(np.array(CLASSES)[self.labels], CLASSES),
                          pd.Categorical(self.split, splits), dropna=False)
@@ -100,6 +96,7 @@ def save_folder(data:FERData, # faces to write
 
 def save_csv(data:FERData, path:Path)->Path:
     "Write `data` as the challenge's `fer2013.csv` (`emotion,pixels,Usage`, csv class numbering)."
+    import pandas as pd
     emotion = [CSV_CLASSES.index(CLASSES[l]) for l in data.labels]
     pixels = [' '.join(map(str, f.ravel())) for f in data.faces]
     pd.DataFrame({'emotion': emotion, 'pixels': pixels, 'Usage': data.split}).to_csv(path, index=False)
@@ -180,6 +177,7 @@ def _parse_pixels(s, row:int)->np.ndarray:
 
 def read_csv(path:Path, progress:bool=True)->FERData:
     "Read the challenge's `fer2013.csv` (`emotion,pixels,Usage`), mapping its class codes onto `CLASSES`."
+    import pandas as pd
     path = Path(path)
     try: df = pd.read_csv(path, dtype={'pixels': str})
     except pd.errors.EmptyDataError: raise ValueError(f"{path}: the file is empty; expected columns emotion,pixels,Usage.") from None
@@ -265,6 +263,7 @@ def split_indices(data:FERData,       # the dataset
             if not len(idx[s]): raise ValueError(f"protocol 'standard' needs {s} faces, but this data has none. Use protocol='paper'.")
         return dict(train=idx['Training'], valid=idx['PublicTest'], test=idx['PrivateTest'])
     if protocol == 'paper':
+        from sklearn.model_selection import train_test_split
         tr, va = train_test_split(idx['Training'], test_size=valid_pct, random_state=seed, stratify=data.labels[idx['Training']])
         return dict(train=np.sort(tr), valid=np.sort(va), test=np.concatenate([idx['PublicTest'], idx['PrivateTest']]))
     raise ValueError(f"unknown protocol {protocol!r}; choose one of {PROTOCOLS}.")
@@ -287,15 +286,19 @@ def train_subset(idx:np.ndarray,    # indices of the training split
     "A stratified random `fraction` of the training indices `idx` (all of them for 1)."
     if not 0 < fraction <= 1: raise ValueError(f"train_fraction must be in (0, 1], got {fraction}.")
     if fraction == 1: return idx
+    from sklearn.model_selection import train_test_split
     return np.sort(train_test_split(idx, train_size=fraction, stratify=labels[idx], random_state=seed)[0])
 
 # %% ../nbs/00_data.ipynb #5c0a4571
-class FERDataset(Dataset):
-    "Faces and labels as a PyTorch dataset; `tfm` maps a 1×48×48 uint8 image to the model's input."
+class FERDataset:
+    "Faces and labels as a map-style PyTorch dataset; `tfm` maps a 1×48×48 uint8 image to the model's input."
     def __init__(self, faces:np.ndarray, labels:np.ndarray, tfm=None):
-        self.faces, self.labels, self.tfm = torch.from_numpy(np.ascontiguousarray(faces)), torch.from_numpy(np.asarray(labels)), tfm
+        import torch
+        self.faces, self.tfm = torch.from_numpy(np.ascontiguousarray(faces)), tfm
+        self.labels = torch.from_numpy(np.asarray(labels))
     def __len__(self): return len(self.faces)
     def __getitem__(self, i):
+        from torchvision import tv_tensors
         x = tv_tensors.Image(self.faces[i][None])
         return (self.tfm(x) if self.tfm else x), self.labels[i]
 
@@ -307,6 +310,8 @@ def fer_datasets(data:FERData, protocol:str='standard', train_tfm=None, eval_tfm
 def fer_dataloaders(data:FERData, protocol:str='standard', train_tfm=None, eval_tfm=None,
                     bs:int=128, num_workers:int=0, seed:int=0, **kwargs)->dict:
     "Shuffled train and ordered valid/test `DataLoader`s."
+    import torch
+    from torch.utils.data import DataLoader
     ds = fer_datasets(data, protocol, train_tfm, eval_tfm, **kwargs)
     g = torch.Generator().manual_seed(seed)
     return {k: DataLoader(d, bs, shuffle=k == 'train', drop_last=False, num_workers=num_workers, generator=g if k == 'train' else None,
@@ -339,6 +344,7 @@ def _class_folders(path:Path)->list:
 
 def folder_classes(path:Path)->pd.DataFrame:
     "The class folders of a folder-per-class dataset: folder, the class it stands for (None: unknown) and its images."
+    import pandas as pd
     df = pd.DataFrame([dict(folder=f, cls=c, images=len(fs)) for f, c, fs in _class_folders(path)], columns=['folder', 'cls', 'images'])
     df['cls'] = df.cls.astype(object).where(df.cls.notna(), None)  # None, not NaN, for an unknown class
     return df

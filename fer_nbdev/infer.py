@@ -9,11 +9,8 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import torch
-import torch.nn as nn
 from fastcore.script import call_parse, Param, store_true
 from PIL import Image, ImageOps, UnidentifiedImageError
-from torchvision import tv_tensors
 from tqdm.auto import tqdm
 
 from .config import cli_main
@@ -273,6 +270,7 @@ def predict_cli(files:Param('image files or folders (searched recursively), or o
                 camera:int=None,        # live: read this camera (e.g. 0) and show boxes and labels in a window, until q
                 no_detect:store_true=False, # the images are face crops: skip face detection
                 view:str=None,          # the network's view of each face: none (the paper's evaluation), center (the training's scale), flip or tencrop (default: the model's, chosen on PublicTest)
+                runtime:str='auto',     # the classifier's runtime: auto (onnxruntime where the model ships an export), onnx or torch
                 debug:store_true=False, # show the full traceback of an error
                ):
     "Find faces in photos or a video and print their expressions as JSON."
@@ -285,7 +283,7 @@ def predict_cli(files:Param('image files or folders (searched recursively), or o
     videos = [f for f in files if f.suffix.lower() in VIDEO_EXT]
     if videos and len(files) > 1: raise ValueError("give either one video or any number of images, not both or several videos")
     _check_annotate(annotate, len(files), bool(videos))
-    m = load_model(model)
+    m = load_model(model, runtime)
     if videos:
         res = predict_video(files[0], every, m, annotate, margin, detector, view=view)
         res['frames'] = [dict(fr, faces=_rounded(fr['faces'])) for fr in res['frames']]
@@ -327,6 +325,7 @@ def cam_layer(model:nn.Module,      # an EfficientNet from `create_model` (timm 
               min_cells:int=4,      # the block's feature map must be at least this many cells a side
              )->nn.Module:
     "The layer Grad-CAM explains: the last convolutional block with a grid of at least `min_cells` at input `size`."
+    import torch
     blocks = _cam_blocks(model)
     if size is None: return blocks[-1][1]
     sides = {}
@@ -348,9 +347,11 @@ def gradcam(face,               # a face crop: grey 48×48 array, or any image `
             layer=None,         # the layer to explain; None: `cam_layer` for the model's input size
            )->np.ndarray:       # heatmap in [0, 1], 48×48 like the face
     "Grad-CAM heatmap of one face crop for one class."
+    import torch
+    from torchvision import tv_tensors
     from pytorch_grad_cam import GradCAM
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
-    m = as_model(model)
+    m = as_model(model, runtime='torch')
     crop = to_fer(to_gray(load_image(face)))
     x = view_tfms(m.aug, 'none', norm_stats(m.model))(tv_tensors.Image(torch.from_numpy(crop)[None])).contiguous(memory_format=torch.channels_last)
     if isinstance(target, str): target = m.classes.index(target)
@@ -367,7 +368,8 @@ def show_gradcam(faces:list,          # 48×48 grey faces
                 ):
     "The faces, and below them the Grad-CAM heatmap of the predicted class over each, one row per layer."
     import matplotlib.pyplot as plt
-    m = as_model(model); layers = layers or [cam_layer(m.model, m.aug.size)]
+    m = as_model(model, runtime='torch')
+    layers = layers or [cam_layer(m.model, m.aug.size)]
     probs = face_probs(m.model, np.asarray(faces, np.uint8), m.aug)
     fig, axs = plt.subplots(1 + len(layers), len(faces), figsize=(1.9*len(faces), 2.1*(1 + len(layers)) + 0.3), squeeze=False)
     for j, (fc, t, p) in enumerate(zip(faces, titles, probs)):

