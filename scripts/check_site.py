@@ -145,7 +145,7 @@ PAGE_JS = r"""(() => {
   };
 })()"""
 
-def check(site:Path, exe:str, shots:bool=True)->int:
+def check(site:Path, exe:str, shots:bool=True, extra:tuple=())->int:
     pages = sorted(p.relative_to(site).as_posix() for p in site.rglob('*.html') if 'screenshots' not in p.parts)
     srv, base = serve(site, site_prefix(site))
     b, info, failures, t0 = Browser(exe), {}, [], time.time()
@@ -198,6 +198,10 @@ def check(site:Path, exe:str, shots:bool=True)->int:
                 b.eval("(() => { const e = document.querySelector('.doc-entry'); e.scrollIntoView(); window.scrollBy(0, -70); })()")
                 b.drain(0.3); b.screenshot(site/'screenshots'/f"api-{Path(api).stem}.png")
                 print(f"screenshots: {site/'screenshots'/'index.png'}, {site/'screenshots'/('api-' + Path(api).stem + '.png')}")
+        for pg in extra if shots else ():  # pages asked for by name (--shot results.html), the top of each
+            if pg not in info: failures.append(f"--shot {pg}: no such page"); continue
+            b.open(f"{base}/{pg}"); b.screenshot(site/'screenshots'/f"{Path(pg).stem}.png")
+            print(f"screenshot: {site/'screenshots'/(Path(pg).stem + '.png')}")
     finally:
         b.close(); srv.shutdown()
     for f in failures: print('FAIL', f)
@@ -208,10 +212,12 @@ def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--site', type=Path, default=ROOT/'_docs', help='built site (default _docs)')
     p.add_argument('--no-screenshots', dest='shots', action='store_false')
+    p.add_argument('--shot', action='append', default=[], metavar='PAGE',
+                   help='also screenshot this page (e.g. results.html); repeatable')
     a = p.parse_args()
     exe = find_chromium()
     if not exe: print('SKIP: no Chromium found (Debian: apt-get install chromium; or set CHROMIUM)'); sys.exit(2)
     if not any(p.name != '404.html' for p in a.site.glob('*.html')): sys.exit(f"no site in {a.site}: run python scripts/render_docs.py first")
-    sys.exit(check(a.site.resolve(), exe, a.shots))
+    sys.exit(check(a.site.resolve(), exe, a.shots, tuple(a.shot)))
 
 if __name__ == '__main__': main()

@@ -4,6 +4,11 @@
     python scripts/render_docs.py                 # the whole site (every notebook of nbs/sidebar.yml)
     python scripts/render_docs.py --readme        # only README.md (executes nbs/index.ipynb)
     python scripts/render_docs.py -j 2 --force    # two notebooks at a time, ignoring executed notebooks kept in .cache/
+    python scripts/render_docs.py --generated     # only the files generated from results/ (scripts/results_md.py)
+    python scripts/render_docs.py --check-generated  # fail if a committed generated file differs from a fresh render
+
+A build that writes README.md first writes the files generated from `results/` (`results_md.GENERATED`: the shipped
+model's card `fer_nbdev/models/MODEL_CARD.md`, `results/README.md`, `results/bench/README.md`), which pages show.
 
 Each notebook goes through nbdev's own processors (`nbdev.processors.FilterDefaults`: front matter, `#| hide`,
 `#| echo: false`, a `show_doc` cell after every exported function and class, links to documented symbols), and is
@@ -222,7 +227,9 @@ def _cache_key(fn:Path)->str:
     for p in sorted((ROOT/'fer_nbdev').rglob('*.py')): h.update(p.read_bytes())
     for p in sorted((ROOT/'results').rglob('*')):
         if p.is_file(): h.update(f"{p.relative_to(ROOT)}:{p.stat().st_size}:{p.stat().st_mtime_ns}".encode())
-    for f in ('settings.ini',): h.update((ROOT/f).read_bytes())
+    for f in ('settings.ini', 'scripts/results_md.py'): h.update((ROOT/f).read_bytes())
+    for f in ('model.json', 'MODEL_CARD.md'):  # the shipped model's description and card, which pages show
+        if (ROOT/'fer_nbdev'/'models'/f).exists(): h.update((ROOT/'fer_nbdev'/'models'/f).read_bytes())
     return h.hexdigest()[:16]
 
 def execute_cached(fn:Path, force:bool=False):
@@ -427,8 +434,22 @@ def _work(a):
     fn, force = a
     return execute_cached(fn, force)
 
+def generated(check:bool=False)->list:
+    "Write the files `results_md` generates from results/, or with `check` list those whose committed text differs."
+    sys.path.insert(0, str(ROOT/'scripts'))
+    from results_md import GENERATED
+    stale = []
+    for path, render in GENERATED.items():
+        text = render()
+        if check:
+            if not path.exists() or path.read_text() != text: stale.append(path.relative_to(ROOT).as_posix())
+        elif not path.exists() or path.read_text() != text:
+            path.write_text(text); print(f"wrote {path.relative_to(ROOT)}")
+    return stale
+
 def build(names:list|None=None, n_workers:int=1, force:bool=False, readme:bool=True, site:bool=True, out:Path=DOCS)->int:
     "Execute the notebooks, write README.md and the site; the number of notebooks with failing cells."
+    if readme: generated()  # before the notebooks that show them run
     nbs = sidebar_notebooks()
     if names: nbs = [(s, p) for s, p in nbs if p.stem in names or p.name in names]
     if not site: nbs = [(s, p) for s, p in nbs if p.stem == 'index']
@@ -482,10 +503,19 @@ def main():
     p.add_argument('--readme', action='store_true', help='only write README.md from nbs/index.ipynb')
     p.add_argument('--no-readme', dest='write_readme', action='store_false', help='leave README.md as it is')
     p.add_argument('--out', type=Path, default=DOCS, help='site folder (default _docs); emptied first')
+    p.add_argument('--generated', action='store_true',
+                   help='only write the files generated from results/ (the model card, results READMEs)')
+    p.add_argument('--check-generated', action='store_true',
+                   help='exit 1 if a generated file differs from a fresh render (scripts/test.sh)')
     p.add_argument('--smoke', action='store_true', help="test of the builder: only the smallest notebook with exports, "
                    "executed afresh, no README (use with --out)")
     a = p.parse_args()
     os.chdir(ROOT)
+    if a.generated: generated(); sys.exit(0)
+    if a.check_generated:
+        stale = generated(check=True)
+        for f in stale: print(f"{f} differs from a fresh render: run python scripts/render_docs.py --generated")
+        sys.exit(1 if stale else 0)
     if a.smoke:
         nbs = [p for _, p in sidebar_notebooks() if '#| export' in p.read_text()]
         a.names, a.force, a.write_readme = [min(nbs, key=lambda p: p.stat().st_size).stem], True, False

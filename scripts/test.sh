@@ -24,6 +24,11 @@ lint() {  # pyflakes rules over the package and scripts, then each module import
 }
 check lint
 
+generated_check() {  # the model card and the results READMEs are generated from results/ (scripts/results_md.py)
+  python scripts/render_docs.py --check-generated
+}
+check generated_check
+
 site_check() {  # the site builder on one small notebook, then that site in headless Chromium (skipped without it)
   local tmp rc; tmp=$(mktemp -d) || return 1
   if ! python scripts/render_docs.py --smoke --out "$tmp/site"; then rm -rf "$tmp"; return 1; fi
