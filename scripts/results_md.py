@@ -482,8 +482,8 @@ Edit the template (`scripts/results_md.py`), never this file: `bash scripts/test
 
 FER2013 (the ICML 2013 representation-learning challenge): 48×48 grey face crops that the challenge's organisers
 gathered with web image searches for emotion-related keywords, cropped automatically and checked by human labellers,
-each with one of seven expression labels. The model trained on the {n_train:,} Training faces (counted from the face
-ids in `{teacher_file}`), its epoch was chosen on PublicTest ({n_valid:,} faces), and it is tested on PrivateTest
+each with one of seven expression labels. The model was trained on the {n_train:,} Training faces (counted from the
+face ids in `{teacher_file}`), its epoch was chosen on PublicTest ({n_valid:,} faces), and it is tested on PrivateTest
 ({n_test:,} faces).
 
 {counts_table}
@@ -593,8 +593,9 @@ def model_card()->str:
                 "beside this model.")
     acc16 = bres.get('accuracy', {}).get('pytorch eager') if same else None
     fp16_line = (f"The shipped file holds the weights in fp16: on PrivateTest it scores {pct(acc16['accuracy'])} "
-                 f"(macro F1 {pct(acc16['macro_f1'])}) against the training run's fp32 "
-                 f"{pct(m['PrivateTest']['accuracy'])}"
+                 f"(macro F1 {pct(acc16['macro_f1'])}), "
+                 f"{'the same as' if acc16['accuracy'] == m['PrivateTest']['accuracy'] else 'against'} the training "
+                 f"run's fp32 {pct(m['PrivateTest']['accuracy'])}"
                  f" (`results/bench/infer_cpu.json`).") if acc16 else ''
     if same:
         rows = [[s['runtime'], s['batch'], f"{s['faces_per_s']:,.1f}", s['ms_per_batch']] for s in bres['speed']]
