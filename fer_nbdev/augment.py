@@ -8,6 +8,10 @@ import math
 from dataclasses import replace
 
 from .config import AugConfig
+from typing import TYPE_CHECKING
+if TYPE_CHECKING:  # annotations only: the functions import what they run
+    import torch
+    from torchvision.transforms import v2
 
 # %% auto #0
 __all__ = ['IMAGENET_NORM', 'VIEWS', 'train_tfms', 'eval_tfms', 'describe', 'batch_mixer', 'check_view', 'view_tfms',
@@ -103,8 +107,6 @@ def pipeline_steps(x,                         # one grey face: 1×H×W uint8 ten
                    norm:tuple=IMAGENET_NORM,  # (mean, std) of the normalisation step
                   )->list:                    # (step name, image after that step) pairs, starting with the input
     "Run the train pipeline one step at a time, keeping every intermediate image."
-    import torch
-    from torchvision.transforms import v2
     out = [('input', x)]
     for name, t in _train_steps(cfg, norm): x = t(x); out.append((name, x))
     return out

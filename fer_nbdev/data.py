@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 from tqdm.auto import tqdm
+from typing import TYPE_CHECKING
+if TYPE_CHECKING: import pandas as pd  # annotations only
 
 # %% auto #0
 __all__ = ['CLASSES', 'CSV_CLASSES', 'SPLITS', 'FACE_SIZE', 'CSV_TO_LABEL', 'DEFAULT_LOCATIONS', 'PROTOCOLS', 'CLASS_ALIASES',

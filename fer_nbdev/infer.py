@@ -17,15 +17,30 @@ from .config import cli_main
 from .augment import view_tfms
 from .data import FACE_SIZE, FERData, load_fer2013
 from .detect import DETECTORS, crop_face, detect_faces, to_fer, to_gray
-from .model import MODEL_DIR, as_model, face_probs, load_model, norm_stats
+from .model import MODEL_DIR, as_model, face_probs, load_model, model_id, norm_stats
 from .runcard import atomic_write, run_card, save_json
+from typing import TYPE_CHECKING
+if TYPE_CHECKING: from torch import nn  # annotations only: Grad-CAM imports torch where it runs
 
 # %% auto #0
-__all__ = ['VIDEO_EXT', 'BATCH_FILES', 'IMAGE_EXT', 'load_image', 'choose_view', 'record_view', 'predict', 'draw_faces',
-           'predict_video', 'watch_camera', 'photo_files', 'predict_cli', 'fer_predict', 'cam_layer', 'layer_name',
-           'gradcam', 'show_gradcam']
+__all__ = ['VIDEO_EXT', 'BATCH_FILES', 'IMAGE_EXT', 'to_uint8', 'load_image', 'choose_view', 'record_view', 'predict',
+           'draw_faces', 'predict_video', 'watch_camera', 'rounded_faces', 'photo_files', 'predict_cli', 'fer_predict',
+           'cam_layer', 'layer_name', 'gradcam', 'show_gradcam']
 
 # %% ../nbs/05_infer.ipynb #5a755c7d
+def to_uint8(a:np.ndarray,       # pixels of any numeric dtype
+             deep:bool=False,     # the values are 16-bit (a PIL 'I;16' image), whatever their range
+            )->np.ndarray:        # the same pixels as uint8
+    "Pixels as uint8: floats in [0, 1] times 255; uint16 (or integers above 255) scaled by 255/65535, never clipped."
+    if a.dtype == np.uint8: return a
+    if a.dtype.kind in 'ui' and a.size:
+        lo, hi = int(a.min()), int(a.max())
+        if lo < 0 or hi > 65535:
+            raise ValueError(f"pixel values run from {lo} to {hi}: expected 8-bit (0-255) or 16-bit (0-65535) values")
+        if deep or a.dtype == np.uint16 or hi > 255: return ((a.astype(np.int64) * 255 + 32767) // 65535).astype(np.uint8)
+    if a.dtype.kind == 'f' and a.size and a.max() <= 1: a = a * 255
+    return np.clip(a, 0, 255).astype(np.uint8)
+
 def load_image(image,            # a path, a PIL image, or an H×W (grey) or H×W×3/4 array
                bgr:bool=False,   # the array's channels are in OpenCV's BGR order
               )->np.ndarray:     # H×W×3 RGB or H×W grey, uint8
@@ -43,13 +58,13 @@ def load_image(image,            # a path, a PIL image, or an H×W (grey) or H×
         except (UnidentifiedImageError, OSError, ValueError) as e:
             raise ValueError(f"{path}: cannot read this image ({e}). Is it a photo (jpg, png, ...) and not damaged?") from None
         image, bgr = ImageOps.exif_transpose(im), False
-    if isinstance(image, Image.Image): image, bgr = np.asarray(image.convert('L' if image.mode in ('L', 'I;16', 'I', 'F') else 'RGB')), False
+    deep = isinstance(image, Image.Image) and image.mode.startswith('I;16')  # 16 bits a pixel, whatever the values
+    if isinstance(image, Image.Image) and image.mode.startswith('I'): image, bgr = np.asarray(image), False
+    if isinstance(image, Image.Image): image, bgr = np.asarray(image.convert('L' if image.mode in ('L', 'F') else 'RGB')), False
     a = np.asarray(image)
     if a.dtype.kind == 'f' and a.size and not np.isfinite(a).all():
         warnings.warn(f"the image has {int((~np.isfinite(a)).sum())} NaN or infinite pixels; they are read as 0"); a = np.nan_to_num(a, nan=0., posinf=0., neginf=0.)
-    if a.dtype != np.uint8:
-        if a.dtype.kind == 'f' and a.size and a.max() <= 1: a = a * 255
-        a = np.clip(a, 0, 255).astype(np.uint8)
+    a = to_uint8(a, deep)
     if a.ndim == 3 and a.shape[2] == 1: a = a[..., 0]
     if a.ndim == 3 and a.shape[2] == 4: a = a[..., :3]
     if not (a.ndim == 2 or (a.ndim == 3 and a.shape[2] == 3)) or 0 in a.shape:
@@ -205,7 +220,8 @@ def watch_camera(camera:int=0,              # OpenCV camera index
 BATCH_FILES = 32  # photos whose faces `fer_predict` classifies in one batch
 IMAGE_EXT = {'.jpg', '.jpeg', '.png', '.bmp', '.gif', '.tif', '.tiff', '.webp'}  # files `fer_predict` reads as photos
 
-def _rounded(faces:list)->list:
+def rounded_faces(faces:list)->list:
+    "`predict`'s faces as plain JSON: box as a list, probabilities to 4 decimals."
     return [dict(box=list(fc['box']), label=fc['label'], probs={k: round(v, 4) for k, v in fc['probs'].items()}) for fc in faces]
 
 def _write_json(obj, path:str|None):
@@ -286,7 +302,8 @@ def predict_cli(files:Param('image files or folders (searched recursively), or o
     m = load_model(model, runtime)
     if videos:
         res = predict_video(files[0], every, m, annotate, margin, detector, view=view)
-        res['frames'] = [dict(fr, faces=_rounded(fr['faces'])) for fr in res['frames']]
+        res['frames'] = [dict(fr, faces=rounded_faces(fr['faces'])) for fr in res['frames']]
+        res['model'] = model_id(model)
         return _write_json(res, json)
     results, failed = [], []
     kw = dict(model=m, detect=not no_detect, detector=detector, margin=margin, view=view)
@@ -304,7 +321,8 @@ def predict_cli(files:Param('image files or folders (searched recursively), or o
     if annotate:
         out = Path(annotate); folder = len(files) > 1 or out.is_dir()
         for f, fc in results: _annotate(f, fc, out/(f.stem + '.png') if folder else out)
-    rows = [dict(file=str(f), faces=_rounded(fc)) for f, fc in results]
+    ident = model_id(model)
+    rows = [dict(file=str(f), faces=rounded_faces(fc), model=ident) for f, fc in results]
     if csv: atomic_write(csv, lambda tmp: tmp.write_text(_csv(rows, m.classes)))
     _write_json(rows, json)
     if failed: raise ValueError(f"{len(failed)} of {len(files)} files could not be read ({', '.join(map(str, failed[:3]))}); the others were written")

@@ -8,7 +8,7 @@ import functools, hashlib, importlib, json, math, os, socket, warnings
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TYPE_CHECKING
 from urllib.parse import urlparse
 
 import numpy as np
@@ -19,13 +19,16 @@ from .config import AugConfig, TrainConfig
 from .data import CLASSES
 from .augment import IMAGENET_NORM, check_view, view_tfms
 from .runcard import atomic_write, save_json
+if TYPE_CHECKING:  # names of annotations only: the functions import what they run
+    import pandas as pd, torch
+    from torch import nn
 
 # %% auto #0
 __all__ = ['ARCHS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'B0_URL', 'B0_ENV', 'MODEL_DIR', 'RUNTIMES', 'count_params', 'b0_cache_path',
            'find_b0_weights', 'b0_imagenet_state', 'lite_weights_path', 'load_by_position', 'create_model',
            'norm_stats', 'imagenet_topk', 'pick_device', 'autocast', 'memory_format', 'save_checkpoint',
-           'read_checkpoint', 'load_checkpoint', 'export_model', 'FERModel', 'onnx_file', 'load_model', 'as_model',
-           'export_onnx', 'attach_onnx', 'OnnxNet', 'face_probs', 'model_stats']
+           'read_checkpoint', 'load_checkpoint', 'export_model', 'FERModel', 'onnx_file', 'load_model', 'model_id',
+           'as_model', 'export_onnx', 'attach_onnx', 'OnnxNet', 'face_probs', 'model_stats']
 
 # %% ../nbs/02_model.ipynb #a63a9783
 ARCHS = ('efficientnet_b0', 'efficientnet_lite0', 'efficientnet_lite1', 'efficientnet_lite2')  # the backbones `create_model` builds
@@ -302,6 +305,14 @@ def load_model(path:str|Path|None=None, # a `model.pt` or a run's `best.pt`; Non
     card = path.with_suffix('.json')
     stamp = (path.stat().st_mtime, card.stat().st_mtime if card.is_file() else 0)
     return _load(str(path), runtime, stamp)  # loaded again when either file changes
+
+def model_id(path:str|Path|None=None, # a `model.pt` or a run's `best.pt`; None: the shipped model
+            )->dict:                  # name (the run it was exported from, else the file) and the file's sha256
+    "Which model answered: the name and sha256 that `fer_predict --json` and `fer_serve` report beside each answer."
+    path = Path(path or MODEL_DIR/'model.pt').resolve()
+    card = path.with_suffix('.json')
+    info = json.loads(card.read_text()) if card.name == 'model.json' and card.is_file() else {}
+    return dict(name=info.get('source') or f'{path.parent.name}/{path.name}', sha256=info.get('sha256') or _sha256(path))
 
 def as_model(model,              # None (the shipped model), a path, or a `FERModel`
              runtime:str='auto',  # for None or a path: one of `RUNTIMES`; 'torch' also refuses an ONNX `FERModel`

@@ -8,6 +8,8 @@ import json, os, platform, subprocess, sys, tempfile
 from datetime import datetime, timezone
 from importlib.metadata import version, PackageNotFoundError
 from pathlib import Path
+from typing import TYPE_CHECKING
+if TYPE_CHECKING: import torch  # annotations only
 
 # %% auto #0
 __all__ = ['git_commit', 'device_name', 'package_versions', 'portable_path', 'portable_command', 'load_average', 'run_card',

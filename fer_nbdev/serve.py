@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_serve.ipynb #1bdf3523
 from __future__ import annotations
-import asyncio, hashlib, importlib.util, io, ipaddress, signal, socket, sys, threading
+import asyncio, importlib.util, io, ipaddress, signal, socket, sys, threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -126,11 +126,11 @@ def create_app(model:str|None=None,  # a `model.pt` or a run's `best.pt`; None: 
     "The page and the API around one loaded model."
     from fer_nbdev.augment import VIEWS
     from fer_nbdev.detect import DETECTORS
-    from fer_nbdev.infer import _rounded, predict
-    from fer_nbdev.model import MODEL_DIR, load_model
+    from fer_nbdev.infer import rounded_faces, predict
+    from fer_nbdev.model import MODEL_DIR, load_model, model_id
     path = Path(model or MODEL_DIR/'model.pt'); m = load_model(path)
     card = path.with_name('MODEL_CARD.md')  # the card beside the model file (the shipped model has one)
-    ident = dict(name=m.info.get('source') or path.parent.name, sha256=hashlib.sha256(path.read_bytes()).hexdigest())
+    ident = model_id(path)
     pool, haar = ThreadPoolExecutor(workers, thread_name_prefix='fer_serve'), threading.Lock()
 
     def work(data:bytes, name:str|None, opts:dict)->dict:
@@ -140,7 +140,7 @@ def create_app(model:str|None=None,  # a `model.pt` or a run's `best.pt`; None: 
             else:
                 with haar: faces = predict(im, m, **opts)
         except ValueError as e: raise HTTPException(400, ' '.join(str(e).split())) from None
-        return dict(file=name, faces=_rounded(faces), width=im.width, height=im.height, model=ident)
+        return dict(file=name, faces=rounded_faces(faces), width=im.width, height=im.height, model=ident)
 
     async def predict_route(request):
         opts = predict_options(request.query_params, DETECTORS, VIEWS)
