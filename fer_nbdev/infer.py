@@ -24,8 +24,8 @@ if TYPE_CHECKING: from torch import nn  # annotations only: Grad-CAM imports tor
 
 # %% auto #0
 __all__ = ['VIDEO_EXT', 'BATCH_FILES', 'IMAGE_EXT', 'to_uint8', 'load_image', 'choose_view', 'record_view', 'predict',
-           'draw_faces', 'predict_video', 'watch_camera', 'rounded_faces', 'photo_files', 'predict_cli', 'fer_predict',
-           'cam_layer', 'layer_name', 'gradcam', 'show_gradcam']
+           'draw_faces', 'predict_video', 'watch_camera', 'rounded_faces', 'model_summary', 'photo_files',
+           'predict_cli', 'fer_predict', 'cam_layer', 'layer_name', 'gradcam', 'show_gradcam']
 
 # %% ../nbs/05_infer.ipynb #5a755c7d
 def to_uint8(a:np.ndarray,       # pixels of any numeric dtype
@@ -254,6 +254,14 @@ def _annotate(f:Path, faces:list, dst:Path):
     ok = cv2.imencode(dst.suffix, cv2.cvtColor(draw_faces(load_image(f), faces), cv2.COLOR_RGB2BGR))[1]
     atomic_write(dst, lambda tmp: tmp.write_bytes(ok.tobytes()))
 
+def model_summary(model:str|None=None)->dict:
+    "Which model answers, how it scored and where its card is: what `fer_predict --model-info` prints."
+    path = Path(model or MODEL_DIR/'model.pt')
+    info, card = load_model(path, 'auto').info, path.resolve().with_name('MODEL_CARD.md')
+    test = {k: info.get('metrics', {}).get('PrivateTest', {}).get(k) for k in ('n', 'accuracy', 'macro_f1')}
+    return model_id(path) | dict(arch=info.get('config', {}).get('arch'), view=info.get('view', {}).get('default'),
+                                 private_test=test if test['n'] else None, card=str(card) if card.is_file() else None)
+
 def photo_files(paths:list)->list:
     "The photos named by `paths`: files as given, folders searched recursively for image files (sorted)."
     out = []
@@ -287,9 +295,11 @@ def predict_cli(files:Param('image files or folders (searched recursively), or o
                 no_detect:store_true=False, # the images are face crops: skip face detection
                 view:str=None,          # the network's view of each face: none (the paper's evaluation), center (the training's scale), flip or tencrop (default: the model's, chosen on PublicTest)
                 runtime:str='auto',     # the classifier's runtime: auto (onnxruntime where the model ships an export), onnx or torch
+                model_info:store_true=False, # print which model answers (name, sha256, test metrics) and where its model card is, then stop
                 debug:store_true=False, # show the full traceback of an error
                ):
     "Find faces in photos or a video and print their expressions as JSON."
+    if model_info: return _write_json(model_summary(model), json)
     if camera is not None: return watch_camera(camera, model, detector, view, every)
     if not files: raise ValueError("give image files, folders or one video (or --camera N)")
     files = photo_files([files] if isinstance(files, (str, Path)) else files)
