@@ -5,6 +5,7 @@
 # %% ../nbs/05_infer.ipynb #aeb50589
 from __future__ import annotations
 import csv, io, json, os, sys, time, warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import cv2
@@ -24,8 +25,9 @@ if TYPE_CHECKING: from torch import nn  # annotations only: Grad-CAM imports tor
 
 # %% auto #0
 __all__ = ['VIDEO_EXT', 'BATCH_FILES', 'IMAGE_EXT', 'to_uint8', 'load_image', 'choose_view', 'record_view', 'predict',
-           'draw_faces', 'predict_video', 'watch_camera', 'rounded_faces', 'model_summary', 'photo_files',
-           'predict_cli', 'fer_predict', 'cam_layer', 'layer_name', 'gradcam', 'show_gradcam']
+           'draw_faces', 'box_overlap', 'match_tracks', 'FaceTracker', 'predict_video', 'watch_camera', 'rounded_faces',
+           'model_summary', 'photo_files', 'predict_photos', 'video_csv', 'plot_timeline', 'predict_cli', 'fer_predict',
+           'cam_layer', 'layer_name', 'gradcam', 'show_gradcam']
 
 # %% ../nbs/05_infer.ipynb #5a755c7d
 def to_uint8(a:np.ndarray,       # pixels of any numeric dtype
@@ -141,6 +143,75 @@ def draw_faces(image:np.ndarray,   # RGB (or BGR) uint8 image; a grey image is d
         cv2.putText(out, text, (x + 1, ty), cv2.FONT_HERSHEY_SIMPLEX, scale, (0, 0, 0), t, cv2.LINE_AA)
     return out
 
+# %% ../nbs/05_infer.ipynb #43703f88
+def box_overlap(a:tuple, b:tuple)->float:
+    "Intersection over union of two (x, y, w, h) boxes."
+    w = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    h = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    inter = max(0, w) * max(0, h)
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter) if inter else 0.
+
+def match_tracks(tracks:dict,        # track id -> box of the faces followed so far
+                 boxes:list,         # boxes of a new detection
+                 next_id:int,        # the id a new face gets
+                 min_iou:float=0.3,  # overlap that makes a box the same face as a track
+                )->tuple:            # (track id -> box for the new boxes, the next free id)
+    "Give each detected box the id of the track it overlaps most (greedy, best pairs first), or a new id."
+    pairs = sorted(((box_overlap(tb, b), t, j) for t, tb in tracks.items() for j, b in enumerate(boxes)), reverse=True)
+    ids, used = {}, set()
+    for iou, t, j in pairs:
+        if iou < min_iou: break
+        if j in ids or t in used: continue
+        ids[j] = t
+        used.add(t)
+    out = {}
+    for j, b in enumerate(boxes):
+        if j not in ids: ids[j], next_id = next_id, next_id + 1
+        out[ids[j]] = tuple(int(v) for v in b)
+    return out, next_id
+
+
+# %% ../nbs/05_infer.ipynb #75812be2
+class FaceTracker:
+    "Faces through the frames of a video: found every `detect_every` frames, held and matched by overlap in between."
+    def __init__(self, model=None,             # a `FERModel`, a model path, or None for the shipped model
+                 detector:str='blazeface',     # face detector, one of `DETECTORS`
+                 margin:float|None=None,       # crop margin (see `predict`)
+                 view:str|None=None,           # the network's view of each crop (None: the model's default)
+                 detect_every:int=5,           # find faces on every this many frames; classify them on every frame
+                 smooth:int=1,                 # average each face's probabilities over its last this many frames
+                 min_iou:float=0.3,            # overlap that keeps a face's track id from one detection to the next
+                ):
+        if detect_every < 1 or smooth < 1:
+            raise ValueError(f"detect_every and smooth must be at least 1, got {detect_every} and {smooth}")
+        if detector not in DETECTORS:
+            raise ValueError(f"unknown detector {detector!r}; choose one of {', '.join(DETECTORS)}")
+        self.m, self.detector, self.margin = as_model(model), detector, margin
+        self.detect_every, self.smooth, self.min_iou = detect_every, smooth, min_iou
+        self.view = view or self.m.view
+        self.tracks, self.next_id, self.seen, self.history = {}, 0, 0, {}
+
+    def __call__(self, frame, bgr:bool=False)->list:
+        "The faces of the next frame: dict(box, label, probs, track) each, as `predict` gives them plus the track id."
+        img = load_image(frame, bgr)
+        if self.seen % self.detect_every == 0:
+            boxes = detect_faces(img, self.detector, self.margin)
+            self.tracks, self.next_id = match_tracks(self.tracks, boxes, self.next_id, self.min_iou)
+            self.history = {t: self.history.get(t, []) for t in self.tracks}
+        self.seen += 1
+        if not self.tracks: return []
+        gray = to_gray(img)
+        crops = np.stack([crop_face(gray, b) for b in self.tracks.values()])
+        probs = face_probs(self.m.model, crops, self.m.aug, self.view)
+        return [self._face(t, b, p) for (t, b), p in zip(self.tracks.items(), probs)]
+
+    def _face(self, track:int, box:tuple, p:np.ndarray)->dict:
+        h = self.history[track] = (self.history[track] + [p])[-self.smooth:]
+        p = np.mean(h, 0)
+        probs = {c: float(v) for c, v in zip(self.m.classes, p)}
+        return dict(box=box, label=self.m.classes[int(p.argmax())], probs=probs, track=track)
+
+
 # %% ../nbs/05_infer.ipynb #de4f696a
 VIDEO_EXT = {'.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg', '.mpeg', '.wmv'}  # files `fer_predict` treats as videos
 
@@ -152,9 +223,12 @@ def predict_video(path:str|Path,              # a video file
                   detector:str='blazeface',   # face detector, one of `DETECTORS`
                   progress:bool=True,         # progress bar over frames
                   view:str|None=None,         # the network's view of each crop (see `predict`; None: the model's default)
-                 )->dict:                     # file, fps, frame count, size, and per predicted frame: frame, time, faces
-    "The faces and expressions in every `every`-th frame of a video."
+                  detect_every:int=5,         # find faces on every this many predicted frames (`FaceTracker`)
+                  smooth:int=1,               # average each face's probabilities over this many predicted frames
+                 )->dict:                     # file, fps, frame count, size, speed, and per predicted frame: its faces
+    "The faces and expressions in every `every`-th frame of a video, each face with the id of its track."
     path = Path(path); m = as_model(model)
+    track = FaceTracker(m, detector, margin, view, detect_every, smooth)
     if every < 1: raise ValueError(f"every must be at least 1, got {every}.")
     if not path.is_file(): raise FileNotFoundError(f"{path}: no such video file.")
     cap = cv2.VideoCapture(str(path))
@@ -171,14 +245,14 @@ def predict_video(path:str|Path,              # a video file
             cap.release()
             for p in made: p.rmdir()  # leave no empty folder behind
             raise ValueError(f"{annotate_to}: cannot write a video here (use a .mp4 name).")
-    frames, faces, i = [], [], 0
+    frames, faces, i, t0 = [], [], 0, time.perf_counter()
     with tqdm(total=n or None, desc=path.name, unit='frame', disable=not progress) as bar:
         try:
             while True:
                 ok, frame = cap.read()
                 if not ok: break
                 if i % every == 0:
-                    faces = predict(frame, m, bgr=True, detector=detector, margin=margin, view=view)
+                    faces = track(frame, bgr=True)
                     frames.append(dict(frame=i, time=round(i / fps, 3), faces=faces))
                 if writer: writer.write(draw_faces(frame, faces))
                 i += 1; bar.update()
@@ -189,13 +263,16 @@ def predict_video(path:str|Path,              # a video file
                 if i and sys.exc_info()[0] is None: os.replace(tmp, annotate_to)
                 else: Path(tmp).unlink(missing_ok=True)
     if i == 0: raise ValueError(f"{path}: no frame could be decoded.")
-    return dict(file=str(path), fps=fps, frames_total=i, width=w, height=h, every=every, frames=frames)
+    if n and i < n: warnings.warn(f"{path}: {i} of the {n} frames its header announces were decoded (is it cut short?)")
+    wall = time.perf_counter() - t0
+    return dict(file=str(path), fps=fps, frames_total=i, width=w, height=h, every=every, detect_every=detect_every,
+                smooth=smooth, wall_s=round(wall, 2), frames_per_s=round(i / wall, 1), frames=frames)
 
 def watch_camera(camera:int=0,              # OpenCV camera index
                  model=None,                # a `FERModel`, a model path, or None for the shipped model
                  detector:str='blazeface',  # face detector, one of `DETECTORS`
                  view:str|None=None,        # the network's view of each crop (see `predict`; None: the model's default)
-                 every:int=1,               # predict on every `every`-th frame (boxes stay drawn in between)
+                 every:int=5,               # find faces on every `every`-th frame; classify them on every frame
                  window:str='fer_nbdev (q or Esc quits)', # window title
                  max_frames:int|None=None,  # stop after this many frames (None: until a key)
                 ):
@@ -204,14 +281,14 @@ def watch_camera(camera:int=0,              # OpenCV camera index
         raise ImportError("the camera window needs OpenCV with a GUI (pip install opencv-python); this OpenCV is the headless build")
     if sys.platform.startswith('linux') and not (os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')):
         raise ValueError("no display to show the camera in (DISPLAY is not set); run it on a desktop, or use a video file")
-    m = as_model(model); cap = cv2.VideoCapture(camera)
+    track, cap = FaceTracker(model, detector, None, view, detect_every=every), cv2.VideoCapture(camera)
     if not cap.isOpened(): raise ValueError(f"camera {camera} cannot be opened (is one connected? try --camera 1)")
     faces, i = [], 0
     try:
         while max_frames is None or i < max_frames:
             ok, frame = cap.read()
             if not ok: raise ValueError(f"camera {camera} stopped sending frames")
-            if i % every == 0: faces = predict(frame, m, bgr=True, detector=detector, view=view)
+            faces = track(frame, bgr=True)
             cv2.imshow(window, draw_faces(frame, faces)); i += 1
             if cv2.waitKey(1) & 0xFF in (ord('q'), 27): break
     finally: cap.release(); cv2.destroyAllWindows()
@@ -221,8 +298,8 @@ BATCH_FILES = 32  # photos whose faces `fer_predict` classifies in one batch
 IMAGE_EXT = {'.jpg', '.jpeg', '.png', '.bmp', '.gif', '.tif', '.tiff', '.webp'}  # files `fer_predict` reads as photos
 
 def rounded_faces(faces:list)->list:
-    "`predict`'s faces as plain JSON: box as a list, probabilities to 4 decimals."
-    return [dict(box=list(fc['box']), label=fc['label'], probs={k: round(v, 4) for k, v in fc['probs'].items()}) for fc in faces]
+    "`predict`'s faces as plain JSON: box as a list, probabilities to 4 decimals (other keys, such as `track`, kept)."
+    return [dict(fc, box=list(fc['box']), probs={k: round(v, 4) for k, v in fc['probs'].items()}) for fc in faces]
 
 def _write_json(obj, path:str|None):
     text = json.dumps(obj, indent=1)
@@ -282,6 +359,59 @@ def _csv(rows:list, classes)->str:
             w.writerow([r['file'], *(fc['box'] if fc else ['']*4), fc['label'] if fc else '', *([fc['probs'][c] for c in classes] if fc else ['']*len(classes))])
     return buf.getvalue()
 
+def _read(f:Path):
+    "A photo decoded, or the error that reading it raised."
+    try: return load_image(f)
+    except (FileNotFoundError, IsADirectoryError, ValueError) as e: return e
+
+def predict_photos(files:list, # photo files
+                   **kw,       # passed to `predict`
+                  )->tuple:    # ([(file, faces)], [(file, error)])
+    "`predict` over many photos in batches of `BATCH_FILES`, the next batch decoded in a thread while this one runs."
+    results, failed, t0 = [], [], time.perf_counter()
+    chunks = [files[s:s+BATCH_FILES] for s in range(0, len(files), BATCH_FILES)]
+    with ThreadPoolExecutor(1) as pool, tqdm(total=len(files), desc='photos', unit='photo', disable=len(files) < 10) as bar:
+        ahead = pool.submit(lambda c: [_read(f) for f in c], chunks[0]) if chunks else None
+        for k, chunk in enumerate(chunks):
+            images = ahead.result()
+            if k + 1 < len(chunks): ahead = pool.submit(lambda c: [_read(f) for f in c], chunks[k + 1])
+            failed += [(f, im) for f, im in zip(chunk, images) if isinstance(im, Exception)]
+            good = [(f, im) for f, im in zip(chunk, images) if not isinstance(im, Exception)]
+            if good: results += list(zip([f for f, _ in good], predict([im for _, im in good], **kw)))
+            bar.update(len(chunk))
+    if len(files) >= 10:
+        s = time.perf_counter() - t0
+        print(f"fer_predict: {len(files)} photos in {s:.1f} s ({len(files) / s:.1f} photos/s)", file=sys.stderr)
+    return results, failed
+
+def video_csv(res:dict, classes)->str:
+    "One CSV line per face per predicted frame of `predict_video`'s result: frame, time, track, box, label, probabilities."
+    buf = io.StringIO(); w = csv.writer(buf)
+    w.writerow(['frame', 'time', 'track', 'x', 'y', 'w', 'h', 'label', *[f'p_{c}' for c in classes]])
+    for fr in res['frames']:
+        for fc in fr['faces']:
+            w.writerow([fr['frame'], fr['time'], fc['track'], *fc['box'], fc['label'], *[fc['probs'][c] for c in classes]])
+    return buf.getvalue()
+
+def plot_timeline(res:dict,       # `predict_video`'s result
+                  max_tracks:int=6, # draw at most this many faces, the longest-seen first
+                 ):
+    "Each face's expression probabilities over the video's time, one panel per track."
+    import matplotlib.pyplot as plt
+    seen = {}
+    for fr in res['frames']:
+        for fc in fr['faces']: seen.setdefault(fc['track'], []).append((fr['time'], fc['probs']))
+    tracks = sorted(seen, key=lambda t: -len(seen[t]))[:max_tracks]
+    fig, axs = plt.subplots(max(1, len(tracks)), 1, figsize=(9, 2.4 * max(1, len(tracks))), squeeze=False, sharex=True)
+    for ax, t in zip(axs[:, 0], tracks):
+        times = [s for s, _ in seen[t]]
+        for c in seen[t][0][1]: ax.plot(times, [p[c] for _, p in seen[t]], label=c)
+        ax.set(title=f'face {t}', ylabel='probability', ylim=(0, 1))
+    if not tracks: axs[0, 0].set_title('no face found')
+    axs[-1, 0].set_xlabel('time (s)'); axs[0, 0].legend(loc='upper right', ncol=7, fontsize=8)
+    fig.suptitle(f"{Path(res['file']).name}: expressions over time"); fig.tight_layout()
+    return fig
+
 @call_parse
 def predict_cli(files:Param('image files or folders (searched recursively), or one video file', str, nargs='*', opt=False)=None,
                 json:str=None,          # write the JSON here instead of printing it
@@ -296,6 +426,9 @@ def predict_cli(files:Param('image files or folders (searched recursively), or o
                 view:str=None,          # the network's view of each face: none (the paper's evaluation), center (the training's scale), flip or tencrop (default: the model's, chosen on PublicTest)
                 runtime:str='auto',     # the classifier's runtime: auto (onnxruntime where the model ships an export), onnx or torch
                 model_info:store_true=False, # print which model answers (name, sha256, test metrics) and where its model card is, then stop
+                detect_every:int=5,     # video: find faces on every N-th predicted frame; they are classified on every one
+                smooth:int=1,           # video: average each face's probabilities over its last N predicted frames
+                plot:str=None,          # video: draw each face's expressions over time into this image (.png)
                 debug:store_true=False, # show the full traceback of an error
                ):
     "Find faces in photos or a video and print their expressions as JSON."
@@ -303,39 +436,32 @@ def predict_cli(files:Param('image files or folders (searched recursively), or o
     if camera is not None: return watch_camera(camera, model, detector, view, every)
     if not files: raise ValueError("give image files, folders or one video (or --camera N)")
     files = photo_files([files] if isinstance(files, (str, Path)) else files)
-    _check_outputs(files, [json, annotate, csv])
+    _check_outputs(files, [json, annotate, csv, plot])
     if margin is not None and not 0 <= margin <= 1: raise ValueError(f"--margin must be in [0, 1] (a share of the face box on each side), got {margin}")
-    if every < 1: raise ValueError(f"--every must be at least 1, got {every}")
+    for name, v in (('every', every), ('detect_every', detect_every), ('smooth', smooth)):
+        if v < 1: raise ValueError(f"--{name} must be at least 1, got {v}")
     videos = [f for f in files if f.suffix.lower() in VIDEO_EXT]
     if videos and len(files) > 1: raise ValueError("give either one video or any number of images, not both or several videos")
+    if plot and not videos: raise ValueError("--plot draws a video's expressions over time: give one video")
+    if plot and Path(plot).suffix.lower() not in ('.png', '.jpg', '.pdf', '.svg'): raise ValueError(f"--plot {plot}: use a .png name")
     _check_annotate(annotate, len(files), bool(videos))
-    m = load_model(model, runtime)
+    m, ident = load_model(model, runtime), model_id(model)
     if videos:
-        res = predict_video(files[0], every, m, annotate, margin, detector, view=view)
-        res['frames'] = [dict(fr, faces=rounded_faces(fr['faces'])) for fr in res['frames']]
-        res['model'] = model_id(model)
+        res = predict_video(files[0], every, m, annotate, margin, detector, view=view, detect_every=detect_every, smooth=smooth)
+        res = dict(res, frames=[dict(fr, faces=rounded_faces(fr['faces'])) for fr in res['frames']], model=ident)
+        if csv: atomic_write(csv, lambda tmp: tmp.write_text(video_csv(res, m.classes)))
+        if plot: atomic_write(plot, lambda tmp: plot_timeline(res).savefig(tmp, format=Path(plot).suffix[1:], dpi=120))
         return _write_json(res, json)
-    results, failed = [], []
-    kw = dict(model=m, detect=not no_detect, detector=detector, margin=margin, view=view)
-    with tqdm(total=len(files), desc='photos', unit='photo', disable=len(files) < 10) as bar:  # one bar over all photos
-        for s in range(0, len(files), BATCH_FILES):
-            chunk = files[s:s+BATCH_FILES]
-            try: results += list(zip(chunk, predict([str(f) for f in chunk], **kw)))  # the faces of many photos in one batch
-            except (FileNotFoundError, IsADirectoryError, ValueError):  # a bad photo in this chunk: one by one, to name it
-                for f in chunk:
-                    try: results.append((f, predict(str(f), **kw)))
-                    except (FileNotFoundError, IsADirectoryError, ValueError) as e:
-                        if len(files) == 1: raise
-                        failed.append(f); print(f"fer_predict: skipped {f}: {e}", file=sys.stderr)
-            bar.update(len(chunk))
+    results, failed = predict_photos(files, model=m, detect=not no_detect, detector=detector, margin=margin, view=view)
+    if failed and len(files) == 1: raise failed[0][1]
+    for f, e in failed: print(f"fer_predict: skipped {f}: {e}", file=sys.stderr)
     if annotate:
         out = Path(annotate); folder = len(files) > 1 or out.is_dir()
         for f, fc in results: _annotate(f, fc, out/(f.stem + '.png') if folder else out)
-    ident = model_id(model)
     rows = [dict(file=str(f), faces=rounded_faces(fc), model=ident) for f, fc in results]
     if csv: atomic_write(csv, lambda tmp: tmp.write_text(_csv(rows, m.classes)))
     _write_json(rows, json)
-    if failed: raise ValueError(f"{len(failed)} of {len(files)} files could not be read ({', '.join(map(str, failed[:3]))}); the others were written")
+    if failed: raise ValueError(f"{len(failed)} of {len(files)} files could not be read ({', '.join(str(f) for f, _ in failed[:3])}); the others were written")
 
 def fer_predict():
     "Find faces in photos or a video and print their expressions as JSON (the `fer_predict` console script)."
