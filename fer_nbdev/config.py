@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, asdict, replace, fields
 from fastcore.docments import docments
 
 # %% auto #0
-__all__ = ['AUG_PRESETS', 'CHOICES', 'PRESETS', 'ALIASES', 'USER_ERRORS', 'AugConfig', 'paper_resize', 'TrainConfig',
+__all__ = ['AUG_PRESETS', 'CHOICES', 'PRESETS', 'ALIASES', 'USER_ERRORS', 'RESUMABLE', 'AugConfig', 'paper_resize', 'TrainConfig',
            'get_config', 'epoch_seed', 'epoch_aug', 'add_config_args', 'config_from_args', 'cli_main']
 
 # %% ../nbs/00a_config.ipynb #f8baacef
@@ -210,7 +210,8 @@ def config_from_args(args:argparse.Namespace, # parsed by a parser with `add_con
     return get_config(base if base is not None else args.preset, **{k: v for k, v in vars(args).items() if k in names})
 
 # %% ../nbs/00a_config.ipynb #7f665a97
-USER_ERRORS = (FileNotFoundError, FileExistsError, IsADirectoryError, NotADirectoryError, PermissionError, ValueError, ImportError, KeyboardInterrupt)  # what a user's input or machine can cause
+USER_ERRORS = (OSError, ValueError, ImportError, KeyboardInterrupt)  # what a user's input or machine can cause (files, disk)
+RESUMABLE = ('fer_train', 'fer_ablate')  # the commands whose interrupted work `--resume` (or a rerun) continues
 
 def cli_main(prog:str,       # the command's name, e.g. 'fer_train'
              fn,             # the function to run
@@ -220,5 +221,6 @@ def cli_main(prog:str,       # the command's name, e.g. 'fer_train'
     try: return fn(*args, **kwargs)
     except USER_ERRORS as e:
         if debug: raise
-        msg = 'interrupted (a run resumes with --resume)' if isinstance(e, KeyboardInterrupt) else (str(e) or type(e).__name__)
+        hint = ' (a run resumes with --resume)' if prog in RESUMABLE else ''
+        msg = f'interrupted{hint}' if isinstance(e, KeyboardInterrupt) else (str(e) or type(e).__name__)
         print(f"{prog}: error: {' '.join(msg.split())}", file=sys.stderr); sys.exit(2)

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_infer.ipynb #aeb50589
 from __future__ import annotations
-import csv, io, json, os, sys, time, warnings
+import csv, io, json, os, sys, tempfile, time, warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -19,15 +19,15 @@ from .augment import view_tfms
 from .data import FACE_SIZE, FERData, load_fer2013
 from .detect import DETECTORS, crop_face, detect_faces, to_fer, to_gray
 from .model import MODEL_DIR, as_model, face_probs, load_model, model_id, norm_stats
-from .runcard import atomic_write, run_card, save_json
+from .runcard import atomic_write, check_writable, file_mode, run_card, save_json
 from typing import TYPE_CHECKING
 if TYPE_CHECKING: from torch import nn  # annotations only: Grad-CAM imports torch where it runs
 
 # %% auto #0
 __all__ = ['VIDEO_EXT', 'BATCH_FILES', 'IMAGE_EXT', 'to_uint8', 'load_image', 'choose_view', 'record_view', 'predict',
            'draw_faces', 'box_overlap', 'match_tracks', 'FaceTracker', 'predict_video', 'watch_camera', 'rounded_faces',
-           'model_summary', 'photo_files', 'predict_photos', 'video_csv', 'plot_timeline', 'predict_cli', 'fer_predict',
-           'cam_layer', 'layer_name', 'gradcam', 'show_gradcam']
+           'annotated_paths', 'model_summary', 'photo_files', 'predict_photos', 'video_csv', 'plot_timeline',
+           'predict_cli', 'fer_predict', 'cam_layer', 'layer_name', 'gradcam', 'show_gradcam']
 
 # %% ../nbs/05_infer.ipynb #5a755c7d
 def to_uint8(a:np.ndarray,       # pixels of any numeric dtype
@@ -239,10 +239,12 @@ def predict_video(path:str|Path,              # a video file
     if annotate_to:
         made = [p for p in (Path(annotate_to).parent, *Path(annotate_to).parent.parents) if not p.exists()]  # deepest first
         Path(annotate_to).parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(annotate_to).with_name(f'.{Path(annotate_to).stem}.tmp{Path(annotate_to).suffix}')  # written here, then moved into place
+        fd, tmp = tempfile.mkstemp(prefix=f'.{Path(annotate_to).stem}.', suffix=Path(annotate_to).suffix, dir=Path(annotate_to).parent)
+        os.close(fd)  # a name of its own for each run, then moved into place
         writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*'mp4v'), fps, (w, h))
         if not writer.isOpened():
             cap.release()
+            Path(tmp).unlink(missing_ok=True)
             for p in made: p.rmdir()  # leave no empty folder behind
             raise ValueError(f"{annotate_to}: cannot write a video here (use a .mp4 name).")
     frames, faces, i, t0 = [], [], 0, time.perf_counter()
@@ -260,7 +262,7 @@ def predict_video(path:str|Path,              # a video file
             cap.release()
             if writer:
                 writer.release()
-                if i and sys.exc_info()[0] is None: os.replace(tmp, annotate_to)
+                if i and sys.exc_info()[0] is None: os.chmod(tmp, file_mode()); os.replace(tmp, annotate_to)
                 else: Path(tmp).unlink(missing_ok=True)
     if i == 0: raise ValueError(f"{path}: no frame could be decoded.")
     if n and i < n: warnings.warn(f"{path}: {i} of the {n} frames its header announces were decoded (is it cut short?)")
@@ -306,11 +308,36 @@ def _write_json(obj, path:str|None):
     if path: atomic_write(path, lambda tmp: tmp.write_text(text))
     else: print(text)
 
-def _check_outputs(files:list, outputs:list):
-    "Refuse an output path that is one of the inputs: writing it would destroy the input."
-    ins = {Path(f).resolve() for f in files}
-    for o in outputs:
-        if o and Path(o).resolve() in ins: raise ValueError(f"{o} is an input: writing there would destroy it (choose another output name)")
+def _check_outputs(files:list, outputs:dict):
+    "Refuse, before any work, an output file that is an input, that another output also names, or that cannot be written."
+    ins, seen = {Path(f).resolve() for f in files}, {}
+    for flag, o in outputs.items():
+        if not o: continue
+        p = Path(o).resolve()
+        if p in ins: raise ValueError(f"{o} is an input: writing there would destroy it (choose another output name)")
+        if p in seen: raise ValueError(f"--{seen[p]} and --{flag} both name {o}: give each output its own file")
+        seen[p] = flag
+        if flag != 'annotate': check_writable(o, f'--{flag}')
+
+def annotated_paths(files:list,  # the photos, as `photo_files` found them
+                    given:list,  # the paths the user gave: files and folders
+                    out:str,     # `--annotate`: a file for one photo given as a file, else a folder
+                   )->list:      # where each photo's annotated copy goes
+    "Each photo's annotated copy: `out` itself, or the photo's path below the folder it was found in, inside `out`."
+    out = Path(out)
+    if len(files) == 1 and not Path(given[0]).is_dir() and not out.is_dir() and out.suffix: return [out]
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"--annotate {out} is a file, but the photos are annotated into a folder (pass a folder name)")
+    dsts = []
+    for f in files:
+        rel = f.relative_to(next((Path(g) for g in given if Path(g).is_dir() and f.is_relative_to(g)), f.parent))
+        dsts.append(out/(rel if rel.suffix.lower() in _ANNOTATED_EXT else rel.with_suffix('.png')))
+    ins, taken = {f.resolve(): f for f in files}, {}
+    for f, d in zip(files, dsts):
+        if d.resolve() in ins: raise ValueError(f"--annotate {out} would write {d} over the input photo {ins[d.resolve()]}: choose a folder that holds no input")
+        if d.resolve() in taken: raise ValueError(f"{taken[d.resolve()]} and {f} would both be annotated to {d}: annotate them in two runs")
+        taken[d.resolve()] = f
+    return dsts
 
 _ANNOTATED_EXT = {'.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp'}  # image files `--annotate` can write
 _ANNOTATED_VIDEO_EXT = {'.mp4', '.m4v', '.mov', '.avi'}                     # containers OpenCV writes with the mp4v codec
@@ -321,9 +348,9 @@ def _check_annotate(annotate:str|None, n_files:int, video:bool):
     out = Path(annotate)
     if video:
         if out.suffix.lower() not in _ANNOTATED_VIDEO_EXT: raise ValueError(f"--annotate {out}: cannot write a video with this name (use a .mp4 name)")
-    elif n_files > 1 or out.is_dir():
-        if out.exists() and not out.is_dir(): raise NotADirectoryError(f"--annotate {out} is a file, but several images are annotated into a folder (pass a folder name)")
-    elif out.suffix.lower() not in _ANNOTATED_EXT: raise ValueError(f"--annotate {out}: cannot write an image with this name (use .png or .jpg)")
+    elif n_files == 1 and not out.is_dir() and out.suffix and out.suffix.lower() not in _ANNOTATED_EXT:
+        raise ValueError(f"--annotate {out}: cannot write an image with this name (use .png or .jpg)")
+    if not out.is_dir(): check_writable(out, '--annotate')
 
 def _annotate(f:Path, faces:list, dst:Path):
     "Write `f` with its faces drawn to `dst` (atomically; the format from the name)."
@@ -435,8 +462,9 @@ def predict_cli(files:Param('image files or folders (searched recursively), or o
     if model_info: return _write_json(model_summary(model), json)
     if camera is not None: return watch_camera(camera, model, detector, view, every)
     if not files: raise ValueError("give image files, folders or one video (or --camera N)")
-    files = photo_files([files] if isinstance(files, (str, Path)) else files)
-    _check_outputs(files, [json, annotate, csv, plot])
+    given = [files] if isinstance(files, (str, Path)) else files
+    files = photo_files(given)
+    _check_outputs(files, dict(json=json, annotate=annotate, csv=csv, plot=plot))
     if margin is not None and not 0 <= margin <= 1: raise ValueError(f"--margin must be in [0, 1] (a share of the face box on each side), got {margin}")
     for name, v in (('every', every), ('detect_every', detect_every), ('smooth', smooth)):
         if v < 1: raise ValueError(f"--{name} must be at least 1, got {v}")
@@ -445,6 +473,7 @@ def predict_cli(files:Param('image files or folders (searched recursively), or o
     if plot and not videos: raise ValueError("--plot draws a video's expressions over time: give one video")
     if plot and Path(plot).suffix.lower() not in ('.png', '.jpg', '.pdf', '.svg'): raise ValueError(f"--plot {plot}: use a .png name")
     _check_annotate(annotate, len(files), bool(videos))
+    targets = annotated_paths(files, given, annotate) if annotate and not videos else []
     m, ident = load_model(model, runtime), model_id(model)
     if videos:
         res = predict_video(files[0], every, m, annotate, margin, detector, view=view, detect_every=detect_every, smooth=smooth)
@@ -455,11 +484,10 @@ def predict_cli(files:Param('image files or folders (searched recursively), or o
     results, failed = predict_photos(files, model=m, detect=not no_detect, detector=detector, margin=margin, view=view)
     if failed and len(files) == 1: raise failed[0][1]
     for f, e in failed: print(f"fer_predict: skipped {f}: {e}", file=sys.stderr)
-    if annotate:
-        out = Path(annotate); folder = len(files) > 1 or out.is_dir()
-        for f, fc in results: _annotate(f, fc, out/(f.stem + '.png') if folder else out)
+    dst = dict(zip(files, targets))
+    for f, fc in results if annotate else []: _annotate(f, fc, dst[f])
     rows = [dict(file=str(f), faces=rounded_faces(fc), model=ident) for f, fc in results]
-    if csv: atomic_write(csv, lambda tmp: tmp.write_text(_csv(rows, m.classes)))
+    if csv: atomic_write(csv, lambda tmp: tmp.write_text(_csv(rows, m.classes), errors='surrogateescape'))  # any file name
     _write_json(rows, json)
     if failed: raise ValueError(f"{len(failed)} of {len(files)} files could not be read ({', '.join(str(f) for f, _ in failed[:3])}); the others were written")
 

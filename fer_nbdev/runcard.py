@@ -13,7 +13,7 @@ if TYPE_CHECKING: import torch  # annotations only
 
 # %% auto #0
 __all__ = ['git_commit', 'device_name', 'package_versions', 'portable_path', 'portable_command', 'load_average', 'run_card',
-           'atomic_write', 'save_json', 'card_markdown', 'table_markdown']
+           'file_mode', 'check_writable', 'atomic_write', 'save_json', 'card_markdown', 'table_markdown']
 
 # %% ../nbs/00b_runcard.ipynb #fa3d2c12
 def git_commit(path:Path|None=None)->str:
@@ -81,14 +81,39 @@ def run_card(command:str|None=None, # the command line that produced the result
                 host=platform.node(), python=platform.python_version(), packages=package_versions(),
                 device=device_name(device), load=load_average(), data_sha256=data_digest, wall_s=wall_s, **extra)
 
+def file_mode()->int:
+    "The mode `open` gives a new file under this process's umask."
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+def check_writable(path:str|Path, # a file about to be written
+                   what:str='',   # how the user named it, e.g. '--json'
+                  ):
+    "Refuse, before any work, a file that cannot be written: a folder, a path under a file, a folder one cannot write to."
+    p, name = Path(path), f"{what} {path}".strip()
+    if p.is_dir(): raise IsADirectoryError(f"{name} is a folder: give a file name")
+    where = next(a for a in p.absolute().parents if a.exists())  # the folder it goes in, or the deepest that exists
+    if not where.is_dir(): raise NotADirectoryError(f"{name}: {where} is a file, not a folder")
+    if not os.access(where, os.W_OK | os.X_OK): raise PermissionError(f"{name}: cannot write into {where} (read-only?)")
+
 def atomic_write(path:str|Path, # the file to write
                  write,         # `write(tmp_path)` writes the content to a temporary path
                 )->Path:
     "Write a file through a unique temporary name in the same folder, then replace: readers, and a second writer, never see half a file."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent); os.close(fd)
-    try: write(Path(tmp)); os.replace(tmp, path)
-    finally: Path(tmp).unlink(missing_ok=True)
+    path, tmp = Path(path), None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=path.parent)
+        os.close(fd)
+        write(Path(tmp))
+        os.chmod(tmp, file_mode())  # mkstemp's 0600 would hide results from the user's group
+        os.replace(tmp, path)
+    except OSError as e:
+        if isinstance(e, (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)): raise
+        raise OSError(e.errno, f"cannot write {path}: {e.strerror or e} (is the disk full or read-only?)") from None
+    finally:
+        if tmp: Path(tmp).unlink(missing_ok=True)
     return path
 
 def save_json(obj, path:Path)->Path:
