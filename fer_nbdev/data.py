@@ -17,9 +17,9 @@ if TYPE_CHECKING: import pandas as pd  # annotations only
 # %% auto #0
 __all__ = ['CLASSES', 'CSV_CLASSES', 'SPLITS', 'FACE_SIZE', 'CSV_TO_LABEL', 'DEFAULT_LOCATIONS', 'PROTOCOLS', 'CLASS_ALIASES',
            'PAPER_TABLE3_SUPPORT', 'FERData', 'synthetic_fer', 'save_folder', 'save_csv', 'decode_face', 'parse_entry',
-           'read_folder', 'read_csv', 'find_fer2013', 'source_digest', 'cache_dir', 'load_fer2013', 'split_indices',
-           'eval_sets', 'train_subset', 'FERDataset', 'fer_datasets', 'fer_dataloaders', 'to_face', 'folder_classes',
-           'read_face_folder', 'plot_class_distribution', 'show_faces']
+           'read_folder', 'read_csv', 'find_fer2013', 'source_digest', 'cache_dir', 'load_fer2013', 'write_cache',
+           'split_indices', 'eval_sets', 'train_subset', 'FERDataset', 'fer_datasets', 'fer_dataloaders', 'to_face',
+           'folder_classes', 'read_face_folder', 'plot_class_distribution', 'show_faces']
 
 # %% ../nbs/00_data.ipynb #9bb460c2
 CLASSES = ('angry', 'disgust', 'fear', 'happy', 'neutral', 'sad', 'surprise')  # the library's class order
@@ -203,6 +203,8 @@ def find_fer2013(path:str|Path|None=None)->Path:
     if path is None: path = os.environ.get('FER2013_PATH') or None
     if path is not None:
         if not Path(path).exists(): raise FileNotFoundError(f"FER2013 not found at {path}. Check the path (or $FER2013_PATH).")
+        if not (Path(path).is_file() or Path(path).is_dir()):
+            raise ValueError(f"{path} is not a file or a folder (a device or a pipe?): pass the .zip, folder or fer2013.csv")
         return Path(path)
     for p in DEFAULT_LOCATIONS:
         if p.exists(): return p.resolve()
@@ -213,11 +215,11 @@ def find_fer2013(path:str|Path|None=None)->Path:
 
 # %% ../nbs/00_data.ipynb #33e751f0
 def source_digest(path:Path)->str:
-    "sha256 of a file's bytes, or of a folder's listing (names, sizes, mtimes)."
+    "sha256 of a file's bytes, or of a folder's files (names and bytes): a copy of the same data has the same digest."
     h = hashlib.sha256(); path = Path(path)
     if path.is_dir():
         for f in sorted(path.rglob('*')):
-            if f.is_file(): st = f.stat(); h.update(f"{f.relative_to(path)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+            if f.is_file(): h.update(f"{f.relative_to(path)}\0{hashlib.sha256(f.read_bytes()).hexdigest()}\n".encode())
     else:
         with open(path, 'rb') as fh:
             for chunk in iter(lambda: fh.read(1 << 20), b''): h.update(chunk)
@@ -243,12 +245,21 @@ def load_fer2013(path:str|Path|None=None, # .zip, extracted folder or fer2013.cs
     reader = read_csv if path.suffix.lower() == '.csv' else read_folder
     data = reader(path, progress=progress)
     data.digest = digest
-    if cache:
+    if cache: write_cache(data, cfile)
+    return data
+
+def write_cache(data:FERData, cfile:Path):
+    "Keep the decoded faces for the next load; the cache is optional, so a place that cannot hold it only warns."
+    tmp = None
+    try:
         cfile.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f'.{cfile.name}.', suffix='.tmp', dir=cfile.parent)  # a unique name: concurrent loads never mix
+        fd, tmp = tempfile.mkstemp(prefix=f'.{cfile.name}.', suffix='.tmp', dir=cfile.parent)  # concurrent loads never mix
         with os.fdopen(fd, 'wb') as f: np.savez(f, faces=data.faces, labels=data.labels, split=data.split, ids=data.ids)
         os.replace(tmp, cfile)
-    return data
+    except OSError as e:
+        warnings.warn(f"cannot cache the decoded faces in {cfile} ({e.strerror or e}); going on without the cache "
+                      "(set FER_NBDEV_CACHE to a writable folder to keep it)")
+        if tmp: Path(tmp).unlink(missing_ok=True)
 
 # %% ../nbs/00_data.ipynb #c15b0def
 PROTOCOLS = ('standard', 'paper')

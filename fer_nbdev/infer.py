@@ -33,15 +33,26 @@ __all__ = ['VIDEO_EXT', 'BATCH_FILES', 'IMAGE_EXT', 'to_uint8', 'load_image', 'c
 def to_uint8(a:np.ndarray,       # pixels of any numeric dtype
              deep:bool=False,     # the values are 16-bit (a PIL 'I;16' image), whatever their range
             )->np.ndarray:        # the same pixels as uint8
-    "Pixels as uint8: floats in [0, 1] times 255; uint16 (or integers above 255) scaled by 255/65535, never clipped."
+    "Pixels as uint8: uint16 (or integers above 255) times 255/65535; floats up to 1 times 255; bool as black and white."
     if a.dtype == np.uint8: return a
+    if a.dtype == bool:
+        warnings.warn("a boolean image: read as black (False) and white (True)")
+        return a.astype(np.uint8) * 255
+    if a.dtype.kind not in 'uif': raise ValueError(f"pixels must be numbers, got an array of {a.dtype}")
     if a.dtype.kind in 'ui' and a.size:
         lo, hi = int(a.min()), int(a.max())
         if lo < 0 or hi > 65535:
             raise ValueError(f"pixel values run from {lo} to {hi}: expected 8-bit (0-255) or 16-bit (0-65535) values")
         if deep or a.dtype == np.uint16 or hi > 255: return ((a.astype(np.int64) * 255 + 32767) // 65535).astype(np.uint8)
-    if a.dtype.kind == 'f' and a.size and a.max() <= 1: a = a * 255
+    if a.dtype.kind == 'f' and a.size: a = _float_pixels(a)
     return np.clip(a, 0, 255).astype(np.uint8)
+
+def _float_pixels(a:np.ndarray)->np.ndarray:
+    "Float pixels on the 0-255 scale: [0, 1] images (up to 1.5, a resampled one) are scaled, with a warning where it guesses."
+    lo, hi = float(a.min()), float(a.max())
+    if 1 < hi <= 1.5: warnings.warn(f"float pixels up to {hi:.3g}: read as a [0, 1] image, clipped at 1")
+    if lo < 0 or hi > 255: warnings.warn(f"pixel values from {lo:.3g} to {hi:.3g}: clipped to the image's range")
+    return a * 255 if hi <= 1.5 else a
 
 def load_image(image,            # a path, a PIL image, or an H×W (grey) or H×W×3/4 array
                bgr:bool=False,   # the array's channels are in OpenCV's BGR order
@@ -61,8 +72,8 @@ def load_image(image,            # a path, a PIL image, or an H×W (grey) or H×
             raise ValueError(f"{path}: cannot read this image ({e}). Is it a photo (jpg, png, ...) and not damaged?") from None
         image, bgr = ImageOps.exif_transpose(im), False
     deep = isinstance(image, Image.Image) and image.mode.startswith('I;16')  # 16 bits a pixel, whatever the values
-    if isinstance(image, Image.Image) and image.mode.startswith('I'): image, bgr = np.asarray(image), False
-    if isinstance(image, Image.Image): image, bgr = np.asarray(image.convert('L' if image.mode in ('L', 'F') else 'RGB')), False
+    if isinstance(image, Image.Image) and image.mode[0] in 'IF': image, bgr = np.asarray(image), False  # 16/32-bit grey
+    if isinstance(image, Image.Image): image, bgr = np.asarray(image.convert('L' if image.mode == 'L' else 'RGB')), False
     a = np.asarray(image)
     if a.dtype.kind == 'f' and a.size and not np.isfinite(a).all():
         warnings.warn(f"the image has {int((~np.isfinite(a)).sum())} NaN or infinite pixels; they are read as 0"); a = np.nan_to_num(a, nan=0., posinf=0., neginf=0.)

@@ -223,6 +223,10 @@ def read_checkpoint(path:str|Path, device='cpu')->dict:
     except Exception as e: raise ValueError(f"{path} is not a fer_nbdev checkpoint (it is not a file that torch.load reads safely: {type(e).__name__}; pass a best.pt, last.pt or model.pt)") from None
     if not isinstance(ck, dict) or not {'model', 'config', 'classes', 'mean', 'std'} <= set(ck):
         raise ValueError(f"{path} is not a fer_nbdev checkpoint (no model, config, classes and normalisation in it)")
+    norm = np.asarray([ck['mean'], ck['std']], dtype=float) if len(ck['mean']) == len(ck['std']) == 3 else None
+    if norm is None or not np.isfinite(norm).all() or (norm[1] <= 0).any():
+        raise ValueError(f"{path}: its normalisation (mean {ck['mean']}, std {ck['std']}) is not 3 finite means and "
+                         "positive stds; the file is damaged or was edited")
     return ck
 
 def load_checkpoint(path:str|Path, device='cpu')->tuple:
@@ -231,7 +235,11 @@ def load_checkpoint(path:str|Path, device='cpu')->tuple:
     ck = read_checkpoint(path, device)
     cfg = TrainConfig.from_dict(ck['config'])
     model = create_model(cfg.arch, pretrained=False, num_classes=len(ck['classes']))
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck['model'].items()})
+    try: model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck['model'].items()})
+    except (RuntimeError, AttributeError) as e:
+        first = str(e).strip().splitlines()[1 if '\n' in str(e).strip() else 0].strip()[:160]
+        raise ValueError(f"{path}: its weights do not fit a {cfg.arch} with {len(ck['classes'])} classes, as its config "
+                         f"says ({first}); the file is damaged or was edited") from None
     model.pretrained_cfg = dict(model.pretrained_cfg, mean=tuple(ck['mean']), std=tuple(ck['std']))
     return model.to(device).eval().to(memory_format=torch.channels_last), cfg, ck
 
