@@ -122,13 +122,14 @@ def create_app(model:str|None=None,  # a `model.pt` or a run's `best.pt`; None: 
                workers:int=2,        # predictions run at once, in threads sharing the one model
                max_mb:float=20,      # the largest upload accepted, in MiB
                max_mp:float=40,      # the most pixels an image may have, in megapixels
+               runtime:str='auto',   # the classifier's runtime (`RUNTIMES`): onnx needs no PyTorch
               )->Starlette:
     "The page and the API around one loaded model."
     from fer_nbdev.augment import VIEWS
     from fer_nbdev.detect import DETECTORS
     from fer_nbdev.infer import rounded_faces, predict
     from fer_nbdev.model import MODEL_DIR, load_model, model_id
-    path = Path(model or MODEL_DIR/'model.pt'); m = load_model(path)
+    path = Path(model or MODEL_DIR/'model.pt'); m = load_model(path, runtime)
     card = path.with_name('MODEL_CARD.md')  # the card beside the model file (the shipped model has one)
     ident = model_id(path)
     pool, haar = ThreadPoolExecutor(workers, thread_name_prefix='fer_serve'), threading.Lock()
@@ -224,6 +225,7 @@ def serve_cli(host:str='127.0.0.1',   # the address to listen on; anything but l
               max_mb:float=20,        # the largest upload accepted, in MiB
               max_mp:float=40,        # the most pixels an image may have, in megapixels (the decompression-bomb guard)
               model:str=None,         # model file: a `model.pt` or a run's `best.pt` (default: the shipped model)
+              runtime:str='auto',     # the classifier's runtime: auto (onnxruntime where the model ships an export), onnx or torch
               debug:store_true=False, # show the full traceback of an error
              ):
     "Serve the page and the HTTP API for facial expressions on host:port, until Ctrl-C."
@@ -236,7 +238,7 @@ def serve_cli(host:str='127.0.0.1',   # the address to listen on; anything but l
               "with no login: anyone who reaches the port can use them", file=sys.stderr)
     sock = _bind(host, port)
     import uvicorn
-    app = create_app(model, workers, max_mb, max_mp)  # the model is loaded here, once
+    app = create_app(model, workers, max_mb, max_mp, runtime)  # the model is loaded here, once
     url = f"http://{f'[{host}]' if ':' in host else host}:{sock.getsockname()[1]}/"
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # uvicorn shuts down first, then hands the signal on to this
     try:
