@@ -4,13 +4,15 @@
 
 # %% ../nbs/00a_config.ipynb #872954d9
 from __future__ import annotations
-import argparse, os, sys
+import argparse, importlib.util, os, sys
 from dataclasses import dataclass, field, asdict, replace, fields
+from pathlib import Path
 from fastcore.docments import docments
 
 # %% auto #0
-__all__ = ['AUG_PRESETS', 'CHOICES', 'PRESETS', 'ALIASES', 'USER_ERRORS', 'RESUMABLE', 'AugConfig', 'paper_resize', 'TrainConfig',
-           'get_config', 'epoch_seed', 'epoch_aug', 'add_config_args', 'config_from_args', 'cli_main']
+__all__ = ['AUG_PRESETS', 'CHOICES', 'PRESETS', 'REPO_DIR', 'ALIASES', 'USER_ERRORS', 'RESUMABLE', 'AugConfig', 'paper_resize',
+           'TrainConfig', 'get_config', 'project_file', 'epoch_seed', 'epoch_aug', 'add_config_args',
+           'config_from_args', 'cli_main']
 
 # %% ../nbs/00a_config.ipynb #f8baacef
 @dataclass
@@ -148,6 +150,17 @@ def get_config(preset:str|TrainConfig='paper', # a key of `PRESETS`, or a config
     aug = {k: v for k, v in overrides.items() if k in _names(AugConfig)}
     if 'size' in aug and 'resize' not in aug: aug['resize'] = paper_resize(aug['size'])
     return replace(base, aug=replace(base.aug, **aug), **{k: v for k, v in overrides.items() if k not in aug})
+
+# %% ../nbs/00a_config.ipynb #4172a960
+REPO_DIR = Path(importlib.util.find_spec('fer_nbdev').origin).parents[1]  # the clone an editable install runs from
+
+def project_file(path:str|Path)->Path:
+    "A file named relative to the repository (e.g. a preset's teacher): from the working folder, else from `REPO_DIR`."
+    p = Path(path)
+    if p.is_absolute() or p.exists(): return p
+    if (REPO_DIR/p).exists(): return REPO_DIR/p
+    raise FileNotFoundError(f"{path} is neither below the working folder {Path.cwd()} nor in the repository fer_nbdev "
+                            f"was installed from ({REPO_DIR}): run from a clone of the repository, or pass the file's path")
 
 # %% ../nbs/00a_config.ipynb #d96ba5f1
 def epoch_seed(seed:int, # the run's `seed`
