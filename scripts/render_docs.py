@@ -25,6 +25,7 @@ Figures of FER2013 faces appear only in the built pages: `_docs/` and `.cache/` 
 """
 import argparse, base64, hashlib, html, json, os, re, shutil, subprocess, sys, time
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -88,6 +89,18 @@ def _exported(sym):
             return obj or sym
     return sym
 
+@contextmanager
+def _lenient_annotations():
+    "Signatures whose annotations name a package the module imports lazily (`torch.device`) are shown as written."
+    import fastcore.docments as D
+    strict = D.signature
+    def signature(f, *args, eval_str=False, **kwargs):
+        try: return strict(f, *args, eval_str=eval_str, **kwargs)
+        except NameError: return strict(f, *args, eval_str=False, **kwargs)
+    D.signature = signature
+    try: yield
+    finally: D.signature = strict
+
 def _site_renderer():
     from fastcore.docments import _show_param
     from nbdev.showdoc import BasicMarkdownRenderer
@@ -96,7 +109,7 @@ def _site_renderer():
     class SiteRenderer(BasicMarkdownRenderer):
         "show_doc: heading, signature, docstring, the docments table of documented parameters (no source link)."
         def __init__(self, sym, *args, **kwargs):
-            super().__init__(_exported(sym), *args, **kwargs)
+            with _lenient_annotations(): super().__init__(_exported(sym), *args, **kwargs)
         def _repr_markdown_(self):
             anchor = self.nm.lower()
             kind = 'class' if inspect.isclass(self.sym) else 'def'
