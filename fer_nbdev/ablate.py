@@ -7,17 +7,17 @@ from __future__ import annotations
 import json, sys, time
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from fastcore.script import call_parse, store_true
-from sklearn.metrics import recall_score
 
 from .data import CLASSES, FERData, load_fer2013, synthetic_fer
 from .train import fit, hold_run, lock_file, read_predictions
 from .evaluate import PAPER_RESULTS, select
 from .config import TrainConfig, get_config, cli_main
 from .runcard import atomic_write
+if TYPE_CHECKING: import pandas as pd  # annotations only: the functions import pandas and scikit-learn where they run
 
 # %% auto #0
 __all__ = ['ABLATION_BASE', 'SIZE_BASE', 'BUDGETS', 'VARIANTS', 'METRICS', 'CPU_VARIANTS', 'apply_variant', 'run_ablation',
@@ -87,6 +87,7 @@ def run_ablation(base:TrainConfig,          # the config every variant starts fr
                  command:str|None=None,     # command line for the run cards
                 )->pd.DataFrame:            # variant, seed, status (trained, resumed, done, busy), minutes, path
     "Train each variant × seed into `root/<variant>/seed<k>`, skipping finished runs and resuming unfinished ones."
+    import pandas as pd
     rows, root = [], Path(root)
     for name, over in variants.items():
         for seed in seeds:
@@ -114,6 +115,8 @@ def ablation_runs(root:str|Path, # a directory of `run_ablation`
                   set_name:str='PrivateTest', # evaluation set (see `fer_nbdev.evaluate.EVAL_SETS`)
                  )->pd.DataFrame: # one row per finished run
     "Test metrics of every finished run `root/<variant>/seed<k>`."
+    import pandas as pd
+    from sklearn.metrics import recall_score
     rows = []
     for m in sorted(Path(root).glob('*/seed*/metrics.json')):
         out = m.parent; metrics = json.loads(m.read_text())
@@ -129,6 +132,7 @@ def ablation_table(root:str|Path,             # a directory of `run_ablation`
                    set_name:str='PrivateTest', # evaluation set
                   )->pd.DataFrame:             # per variant: seeds, mean and std of each metric, accuracy minus the base's
     "Mean ± std over seeds of test accuracy, macro F1 and disgust/fear recall, per variant."
+    import pandas as pd
     runs = ablation_runs(root, set_name)
     if runs.empty: raise FileNotFoundError(f"{root}: no finished runs (<variant>/seed<k>/metrics.json). Run fer_ablate first.")
     g = runs.groupby('variant')
@@ -140,6 +144,7 @@ def ablation_table(root:str|Path,             # a directory of `run_ablation`
 
 def format_table(t:pd.DataFrame)->pd.DataFrame:
     "`ablation_table` as 'mean ± std' percentages, for reading."
+    import pandas as pd
     pm = lambda m: (100*t[m + '_mean']).map('{:.1f}'.format) + ' ± ' + (100*t[m + '_std']).map(lambda v: '–' if np.isnan(v) else f'{v:.1f}')
     return pd.DataFrame({'seeds': t.seeds, **{f'{m} (%)': pm(m) for m in METRICS},
                          'accuracy vs base (points)': (100*t.accuracy_vs_base).round(1), 'train min': t.train_min.round(1)})
@@ -167,6 +172,7 @@ def time_curves(runs:dict,                # label -> run directory (history.csv 
                 test:str|None=None,       # a split of each run's metrics.json (e.g. 'PrivateTest') to mark at its chosen epoch; shown, never used to choose
                ):                         # the matplotlib axes
     "Validation accuracy of each run against its cumulative training minutes, one line per run, labelled with its CPU."
+    import pandas as pd
     import matplotlib.pyplot as plt
     ax = ax or plt.subplots(figsize=(7, 4))[1]
     colours = (plt.cm.tab20 if len(runs) > 10 else plt.cm.tab10).colors  # no two runs share a colour up to 20
@@ -202,6 +208,7 @@ def ablation_findings(t:pd.DataFrame, # `ablation_table`, with a 'base' row
 def tta_ensemble_table(root:str|Path, # one folder of `fer_evaluate` outputs per model or ensemble
                       )->pd.DataFrame: # per folder and TTA mode: members, faces, accuracy, macro F1, gain over no TTA
     "Accuracy and macro F1 of every `metrics_*.json` below `root`, with the gain of each TTA mode over the same model's plain one."
+    import pandas as pd
     rows = []
     for f in sorted(Path(root).glob('*/metrics_*.json')):
         m = json.loads(f.read_text())
@@ -230,7 +237,6 @@ def ablate_cli(root:str='runs/ablations',  # one directory per variant and seed 
                debug:store_true=False,     # show the full traceback of an error
               ):
     "Train the ablation variants × seeds (skipping finished runs), then write the table and figure."
-    import matplotlib.pyplot as plt
     names = variants.split(',') if variants else list(CPU_VARIANTS)
     bad = [n for n in names if n not in VARIANTS]
     if bad: raise ValueError(f"unknown variant(s) {', '.join(bad)}; choose from {', '.join(VARIANTS)}.")
@@ -246,6 +252,7 @@ def ablate_cli(root:str='runs/ablations',  # one directory per variant and seed 
     d = synthetic_fer(16) if synthetic else (load_fer2013(data) if data else None)
     run_ablation(base, over, [int(s) for s in seeds.split(',')], root, d, prune=not keep_last,
                  progress=True, command=' '.join(['fer_ablate'] + sys.argv[1:]))
+    import matplotlib.pyplot as plt  # after the checks above: a mistaken command line answers at once
     t = ablation_table(root); atomic_write(Path(root)/'ablation_table.csv', lambda tmp: t.to_csv(tmp))
     fig = plot_ablation(t); atomic_write(Path(root)/'ablation.png', lambda tmp: fig.savefig(tmp, format='png', dpi=110, bbox_inches='tight')); plt.close(fig)
     print(format_table(t).to_string())

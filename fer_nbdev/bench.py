@@ -6,21 +6,20 @@
 from __future__ import annotations
 import itertools, os, re, sys, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-import torch
-import torch.nn as nn
 from fastcore.script import call_parse, store_true
-from torch.utils.data import DataLoader
 
 from .augment import train_tfms
 from .data import FERDataset, load_fer2013, synthetic_fer
-from .engine import TensorLoader, tune_cpu_malloc
 from .model import create_model, norm_stats
 from .runcard import run_card, save_json
 from .config import get_config, cli_main
 from .model import pick_device, memory_format
 from .train import make_loss, make_optimizer, train_step
+if TYPE_CHECKING:  # annotations only: the functions import torch, pandas and the engine where they run
+    import pandas as pd
+    from torch import nn
 
 # %% auto #0
 __all__ = ['TARGETS', 'forever', 'throughput', 'bench_step', 'bench_faces', 'run_bench', 'bench_table', 'bench_file',
@@ -40,6 +39,7 @@ def throughput(batches,                  # an iterable of (x, y) batches
                device=None,              # a CUDA device to synchronise before reading the clock
               )->dict:                   # images_per_s, batches, images, seconds
     "Images per second of `step` over `batches`."
+    import torch
     cuda = device is not None and torch.device(device).type == 'cuda'
     sync = (lambda: torch.cuda.synchronize(device)) if cuda else (lambda: None)
     it = iter(batches)
@@ -57,6 +57,7 @@ def throughput(batches,                  # an iterable of (x, y) batches
 # %% ../nbs/09_bench.ipynb #f1fb9302
 def bench_step(model:nn.Module, cfg, device)->callable:
     "f(x, y): one step of the trainer's own `train_step` (`03_train`) on a batch, with the run's loss, optimizer and scaler."
+    import torch
     opt, crit = make_optimizer(cfg, model), make_loss(cfg)
     scaler = torch.amp.GradScaler(device.type, enabled=device.type == 'cuda' and cfg.amp == 'fp16')
     model.train()
@@ -92,6 +93,9 @@ def run_bench(sizes=(224, 'cpu'),        # input sides; 'cpu' is the `cpu` prese
               threads:int|None=None,     # torch intra-op threads of this process (fast engine, training step); default: torch's
              )->dict:                    # rows (one per side and measurement) and settings
     "Measure the reference pipeline and the fast engine on the same faces, model and batch size."
+    import torch
+    from torch.utils.data import DataLoader
+    from fer_nbdev.engine import TensorLoader, tune_cpu_malloc
     device = pick_device(device)
     if threads: torch.set_num_threads(threads)
     tuned = device.type == 'cpu' and tune_cpu_malloc()  # both pipelines, and the workers forked from here (01a_engine)
@@ -125,6 +129,7 @@ TARGETS = {'augment': 10., 'train step': 1.}  # the fast engine's targets, as mu
 
 def bench_table(result:dict)->pd.DataFrame:
     "Images per second of both pipelines, their ratio and the target, one row per side and measurement."
+    import pandas as pd
     df = pd.DataFrame(result['rows'])
     df['target'] = df.measure.map(TARGETS); df['met'] = df.ratio >= df.target
     return df[['size', 'measure', 'reference', 'fast', 'ratio', 'target', 'met']].rename(
@@ -132,6 +137,7 @@ def bench_table(result:dict)->pd.DataFrame:
 
 def bench_file(device, folder='results/bench')->Path:
     "Where a run on `device` is saved: fer_bench_cpu.json, or fer_bench_<gpu>.json."
+    import torch
     device = torch.device(device)
     name = 'cpu' if device.type != 'cuda' else re.sub(r'[^a-z0-9]+', '_', torch.cuda.get_device_name(device).lower()).strip('_')
     return Path(folder)/f'fer_bench_{name}.json'
@@ -152,6 +158,8 @@ def bench_formats(sizes=(72, 112),          # input sides
                   preset:str='cpu', device:str='auto', synthetic:bool=False, data:str|None=None,
                  )->pd.DataFrame:            # size, amp, channels_last, images_per_s (median), per-round rates
     "Training-step images per second of `preset` for every precision × memory layout, through `bench_step` on `TensorLoader` batches."
+    import pandas as pd, torch
+    from fer_nbdev.engine import TensorLoader
     device = pick_device(device); faces, labels, *_ = bench_faces(synthetic, data); rates = {}
     for _, size, amp, cl in itertools.product(range(rounds), sizes, amps, layouts):
         cfg = get_config(preset, size=size, pretrained=False, amp=amp, channels_last=cl, **({'bs': bs} if bs else {}))

@@ -6,12 +6,11 @@
 from __future__ import annotations
 import os
 from contextlib import contextmanager
-
-import torch
-import torch.distributed as dist
-import torch.nn as nn
-from torch.nn.parallel import DistributedDataParallel as DDP
-from torch.utils.data import DistributedSampler
+from typing import TYPE_CHECKING
+if TYPE_CHECKING:  # annotations only: the functions import torch where they run
+    import torch
+    from torch import nn
+    from torch.utils.data import DistributedSampler
 
 # %% auto #0
 __all__ = ['world', 'is_main', 'init_distributed', 'cleanup_distributed', 'shard_sampler', 'rank_seed', 'wrap_ddp', 'all_mean',
@@ -20,6 +19,7 @@ __all__ = ['world', 'is_main', 'init_distributed', 'cleanup_distributed', 'shard
 # %% ../nbs/01b_distributed.ipynb #462eaf73
 def world()->tuple:
     "(rank, world size) of this process: from the process group, else from torchrun's environment, else (0, 1)."
+    import torch.distributed as dist
     if dist.is_available() and dist.is_initialized(): return dist.get_rank(), dist.get_world_size()
     return int(os.environ.get('RANK', 0)), int(os.environ.get('WORLD_SIZE', 1))
 
@@ -30,6 +30,8 @@ def is_main()->bool:
 def init_distributed(device:torch.device|str='cpu', # the device asked for; on CUDA each process takes GPU `LOCAL_RANK`
                     )->torch.device:                # this process's device
     "Join the process group `torchrun` describes in the environment (NCCL on CUDA, gloo on CPU); a no-op in one process."
+    import torch
+    import torch.distributed as dist
     device = torch.device(device)
     if int(os.environ.get('WORLD_SIZE', 1)) == 1: return device
     if device.type == 'cuda': device = torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0))); torch.cuda.set_device(device)
@@ -39,6 +41,7 @@ def init_distributed(device:torch.device|str='cpu', # the device asked for; on C
 
 def cleanup_distributed():
     "Leave the process group, if this process joined one."
+    import torch.distributed as dist
     if dist.is_available() and dist.is_initialized(): dist.destroy_process_group()
 
 # %% ../nbs/01b_distributed.ipynb #1dccbb8a
@@ -46,6 +49,7 @@ def shard_sampler(n:int,      # training examples
                   seed:int=0,  # epoch e shuffles with seed + e, the same on every rank
                  )->DistributedSampler|None: # None in one process
     "This process's shard of every epoch's shuffled indices: the permutation cut to a multiple of the world size, then every world-size-th index from the rank."
+    from torch.utils.data import DistributedSampler
     rank, ws = world()
     if ws == 1: return None
     return DistributedSampler(range(n), num_replicas=ws, rank=rank, shuffle=True, seed=seed, drop_last=True)
@@ -57,11 +61,14 @@ def rank_seed(seed:int)->int:
 # %% ../nbs/01b_distributed.ipynb #c06428c4
 def wrap_ddp(model:nn.Module, device:torch.device)->nn.Module:
     "`model` inside `DistributedDataParallel` when several processes train, else `model` itself."
+    import torch
+    from torch.nn.parallel import DistributedDataParallel as DDP
     if world()[1] == 1: return model
     return DDP(model, device_ids=[device.index] if torch.device(device).type == 'cuda' else None)
 
 def all_mean(xs)->tuple:
     "The mean over the ranks of each number in `xs` (the numbers themselves in one process)."
+    import torch.distributed as dist
     ws = world()[1]
     if ws == 1: return tuple(xs)
     got = [None]*ws; dist.all_gather_object(got, [float(x) for x in xs])
@@ -69,11 +76,13 @@ def all_mean(xs)->tuple:
 
 def from_main(x):
     "Rank 0's `x`, on every rank."
+    import torch.distributed as dist
     if world()[1] == 1: return x
     box = [x]; dist.broadcast_object_list(box, src=0); return box[0]
 
 def barrier():
     "Wait until every rank gets here (a no-op in one process)."
+    import torch.distributed as dist
     if world()[1] > 1: dist.barrier()
 
 @contextmanager

@@ -6,11 +6,10 @@
 from __future__ import annotations
 import json, sys, time, warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 from fastcore.script import call_parse, Param, store_true
-from sklearn.metrics import classification_report, confusion_matrix, f1_score
 
 from .config import PRESETS, cli_main
 from .augment import check_view
@@ -18,6 +17,7 @@ from .data import CLASSES, PAPER_TABLE3_SUPPORT, FERData, eval_sets, folder_clas
 from .model import MODEL_DIR, face_probs, load_checkpoint, pick_device
 from .train import PROB_COLS, read_predictions, test_metrics
 from .runcard import atomic_write, portable_path, run_card, save_json
+if TYPE_CHECKING: import pandas as pd  # annotations only: the functions import pandas and scikit-learn where they run
 
 # %% auto #0
 __all__ = ['RUN_FILES', 'EVAL_SETS', 'PAPER_RESULTS', 'load_run', 'select', 'classification_table', 'plot_confusion',
@@ -30,6 +30,7 @@ RUN_FILES = dict(config='config.json', history='history.csv', metrics='metrics.j
 def load_run(run_dir:str|Path, # a run directory of `fit`, or a committed `results/<name>/`
             )->dict:           # config, history, metrics, predictions, card and path
     "Read the tables and records of a run directory into one dictionary."
+    import pandas as pd
     run_dir = Path(run_dir)
     if not run_dir.is_dir(): raise FileNotFoundError(f"run directory {run_dir} not found. Pass a folder written by fer_train (runs/<name>) or a committed results/<name>.")
     missing = [f for f in RUN_FILES.values() if not (run_dir/f).exists() and not (f == 'predictions.npz' and (run_dir/'predictions.csv').exists())]
@@ -57,12 +58,14 @@ def select(preds:pd.DataFrame,        # the predictions of a run (`load_run(...)
 
 # %% ../nbs/04_evaluate.ipynb #9ba501e3
 def _report(labels, preds)->dict:
+    from sklearn.metrics import classification_report
     return classification_report(labels, preds, labels=range(len(CLASSES)), target_names=CLASSES, output_dict=True, zero_division=0)
 
 def classification_table(labels:np.ndarray, # true classes, indices into `CLASSES`
                          preds:np.ndarray,  # predicted classes
                         )->pd.DataFrame:
     "Precision, recall, F1 and support of every class, with accuracy, macro and weighted averages."
+    import pandas as pd
     r = _report(labels, preds)
     acc = dict(precision=np.nan, recall=np.nan, **{'f1-score': r.pop('accuracy')}, support=r['macro avg']['support'])
     df = pd.DataFrame({**{k: r[k] for k in CLASSES}, 'accuracy': acc, 'macro avg': r['macro avg'], 'weighted avg': r['weighted avg']}).T
@@ -74,6 +77,7 @@ def plot_confusion(labels:np.ndarray,            # true classes
                    title:str='confusion matrix', # figure title
                   ):
     "Counts and row-normalised confusion matrices side by side, as seaborn heatmaps."
+    from sklearn.metrics import confusion_matrix
     import matplotlib.pyplot as plt, seaborn as sns
     fig, axs = plt.subplots(1, 2, figsize=(14, 5.5))
     for ax, norm, fmt, sub in [(axs[0], None, 'd', 'faces'), (axs[1], 'true', '.2f', 'fraction of each true class')]:
@@ -90,6 +94,7 @@ def most_confused(labels:np.ndarray, # true classes
                   k:int=5,           # how many pairs
                  )->list:            # sentences like 'fear → sad: 120 faces (22.7% of fear)'
     "The `k` most frequent (true → predicted) mistakes, largest first."
+    from sklearn.metrics import confusion_matrix
     cm = confusion_matrix(labels, preds, labels=range(len(CLASSES)))
     off = [(cm[t, p], t, p) for t in range(len(CLASSES)) for p in range(len(CLASSES)) if t != p and cm[t, p] > 0]
     off = sorted(off, key=lambda x: -x[0])[:k]  # stable: ties keep the order true class, then predicted class
@@ -101,6 +106,7 @@ def summarize(labels:np.ndarray, # true classes
               k:int=5,           # most confused pairs to list
              )->dict:
     "Accuracy, macro/weighted F1, scikit-learn's classification report, confusion matrix and most confused pairs."
+    from sklearn.metrics import confusion_matrix
     preds = probs.argmax(1)
     return test_metrics(probs, labels) | dict(report=_report(labels, preds), confusion=confusion_matrix(labels, preds, labels=range(len(CLASSES))).tolist(),
                                               most_confused=most_confused(labels, preds, k))
@@ -134,6 +140,7 @@ PAPER_RESULTS = dict(set='test_folder', n=sum(PAPER_TABLE3_SUPPORT.values()), ac
 def paper_comparison(run:dict, # a run, from `load_run`
                     )->pd.DataFrame:
     "The paper's published test accuracy and macro F1 beside the run's, on the test folder and PrivateTest, with and without flip TTA."
+    import pandas as pd
     paper = dict(source='paper', set='test_folder', tta='n/a', **{k: PAPER_RESULTS[k] for k in ('n', 'accuracy', 'macro_f1')}, weighted_f1=np.nan)
     rows = [paper]
     for s in ('test_folder', 'PrivateTest'):
@@ -149,6 +156,7 @@ def paper_table3(labels:np.ndarray, # true classes of the test folder
                  preds:np.ndarray,  # predicted classes
                 )->pd.DataFrame:
     "The run's per-class report beside the paper's Table III, with the paper's unknown values as NaN."
+    import pandas as pd
     ours = classification_table(labels, preds)
     paper = pd.DataFrame(np.nan, index=ours.index, columns=ours.columns)
     paper.loc[list(CLASSES), 'support'] = [PAPER_TABLE3_SUPPORT[c] for c in CLASSES]
@@ -181,6 +189,7 @@ _RECIPE = [
 def recipe_comparison(config:dict, # a run's `config.json`
                      )->pd.DataFrame:
     "The paper's training recipe (`PRESETS['paper']`) beside a run's, one row per setting."
+    import pandas as pd
     paper = json.loads(json.dumps(PRESETS['paper'].to_dict()))  # lists instead of tuples, as in config.json
     df = pd.DataFrame([dict(setting=name, paper=str(f(paper)), run=str(f(config))) for name, f in _RECIPE]).set_index('setting')
     df['same'] = df.paper == df.run
@@ -242,6 +251,8 @@ def evaluate_folder(folder:str|Path,     # a folder with one subfolder of face i
                     device:str='auto',   # 'auto', 'cpu', 'cuda'
                    )->tuple:             # summary dict, labels, probabilities
     "Cross-dataset evaluation: accuracy, F1, report and confusion matrix of a model on another face dataset."
+    import pandas as pd
+    from sklearn.metrics import f1_score
     if checkpoint is None: checkpoint = MODEL_DIR/'model.pt'
     found = folder_classes(folder)
     data = read_face_folder(folder, progress=False)
@@ -269,7 +280,6 @@ def evaluate_cli(checkpoint:Param("best.pt or last.pt to run over the faces; sev
                  debug:store_true=False,  # show the full traceback of an error
                 ):
     "Evaluate a checkpoint, an ensemble or the shipped model (on FER2013 or another face dataset), or render a run directory."
-    import matplotlib.pyplot as plt
     if folder is None and (checkpoint is None) == (run is None):
         raise ValueError("pass either --checkpoint (run the model over the faces), --run (read a run directory's predictions.csv) or --folder (another face dataset).")
     if folder is not None and run is not None: raise ValueError("--folder evaluates a model (--checkpoint, or the shipped one), not a run directory's predictions.")
@@ -301,6 +311,7 @@ def evaluate_cli(checkpoint:Param("best.pt or last.pt to run over the faces; sev
     save_json(res, out/f'metrics_{tag}.json')
     what = f"{folder} (external)" if folder else split
     title = f"{what}{'' if mode == 'none' else ' + ' + mode + ' TTA'}: {res['n']:,} faces, accuracy {res['accuracy']:.2%}, macro F1 {res['macro_f1']:.2%}"
+    import pandas as pd, matplotlib.pyplot as plt  # after the checks above: a mistaken command line answers at once
     figs = {f'confusion_{tag}.png': plot_confusion(labels, probs.argmax(1), title)}
     if run_dir is not None and (run_dir/'history.csv').exists(): figs['curves.png'] = plot_history(pd.read_csv(run_dir/'history.csv'), title=f'training curves of {run_dir.name}')
     for name, fig in figs.items(): atomic_write(out/name, lambda tmp: fig.savefig(tmp, format='png', dpi=110, bbox_inches='tight')); plt.close(fig)

@@ -8,26 +8,22 @@ import argparse, json, os, sys, time
 from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
-from sklearn.metrics import accuracy_score, f1_score
-from sklearn.utils.class_weight import compute_class_weight
 from fastcore.script import call_parse, Param, store_true
-from torch.utils.data import DataLoader, DistributedSampler, WeightedRandomSampler
-from timm.utils import ModelEmaV3
 from tqdm.auto import tqdm
 
 from .config import TrainConfig, epoch_seed, epoch_aug, add_config_args, config_from_args, cli_main
 from .augment import train_tfms, batch_mixer, check_view
 from .data import CLASSES, FERData, FERDataset, load_fer2013, split_indices, eval_sets, train_subset, synthetic_fer
 from .model import create_model, norm_stats, pick_device, autocast, memory_format, save_checkpoint, load_checkpoint, face_probs, FERModel
-from .engine import TensorLoader, tune_cpu_malloc
 from .runcard import atomic_write, run_card, save_json
 from .distributed import init_distributed, world, is_main, shard_sampler, rank_seed, wrap_ddp, all_mean, from_main, barrier, main_first, cleanup_distributed
+if TYPE_CHECKING:  # annotations only: the functions import torch, timm, pandas and scikit-learn where they run
+    import pandas as pd, torch
+    from torch import nn
+    from timm.utils import ModelEmaV3
 
 # %% auto #0
 __all__ = ['LOSSES', 'SAMPLERS', 'PROB_COLS', 'seed_everything', 'make_optimizer', 'make_scheduler', 'train_step',
@@ -39,16 +35,18 @@ __all__ = ['LOSSES', 'SAMPLERS', 'PROB_COLS', 'seed_everything', 'make_optimizer
 # %% ../nbs/03_train.ipynb #571c160a
 def seed_everything(seed:int):
     "Seed Python's, NumPy's and PyTorch's generators."
-    import random
+    import random, torch
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
 
 # %% ../nbs/03_train.ipynb #37e368b5
 def make_optimizer(cfg:TrainConfig, model:nn.Module)->torch.optim.Optimizer:
     "AdamW over all parameters: the whole network is fine-tuned."
+    import torch
     return torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.wd)
 
 def make_scheduler(cfg:TrainConfig, opt, steps_per_epoch:int):
     "CosineAnnealingLR over the epochs (stepped per epoch), or OneCycleLR (stepped per batch)."
+    import torch
     if cfg.sched == 'cosine': return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.epochs)
     if cfg.sched == 'onecycle':
         return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, epochs=cfg.epochs, steps_per_epoch=steps_per_epoch, pct_start=cfg.pct_start)
@@ -63,6 +61,7 @@ def train_step(model:nn.Module,   # the network (DDP-wrapped or compiled is fine
                cfg:TrainConfig,   # `amp` is used
               )->tuple:           # (loss tensor, logits)
     "One optimisation step: forward under autocast, the loss, backward, step. The trainer and the benchmark both run this."
+    import torch
     with autocast(cfg.amp, x.device):
         out = model(x); loss = crit(out.float(), y)
     if not torch.isfinite(loss): return loss, out
@@ -72,6 +71,7 @@ def train_step(model:nn.Module,   # the network (DDP-wrapped or compiled is fine
 
 def train_one_epoch(model, dl, opt, sched, scaler, cfg:TrainConfig, device, epoch:int=0, on_batch=None, progress:bool=True, ema=None):
     "One pass over `dl`: mean loss and accuracy (against the unmixed labels), mixing batches and updating `ema` as `cfg` says. Stops with an error on a non-finite loss."
+    import torch
     model.train(); crit = make_loss(cfg, loader_labels(dl) if cfg.class_weights else None, device)
     mix = batch_mixer(cfg.aug, len(CLASSES))
     tot_loss, correct, n = 0., 0, 0
@@ -94,6 +94,7 @@ def make_ema(cfg:TrainConfig,   # `ema` (the decay; 0 = off) is used
              model:nn.Module,   # the network being trained
             )->ModelEmaV3|None: # None when `cfg.ema` is 0
     "timm's exponential moving average of `model`'s weights and batch-norm statistics, its decay warmed up from 0 towards `cfg.ema` as steps accumulate."
+    from timm.utils import ModelEmaV3
     return ModelEmaV3(model, decay=cfg.ema, use_warmup=True, warmup_power=3/4) if cfg.ema else None
 
 # %% ../nbs/03_train.ipynb #03a47c71
@@ -102,6 +103,7 @@ LOSSES, SAMPLERS = ('ce', 'focal'), ('shuffle', 'balanced')
 def balanced_class_weights(labels:np.ndarray, # training labels, indices into `CLASSES`
                           )->np.ndarray:      # one weight per class of `CLASSES`: n/(k·count), 0 for absent classes
     "scikit-learn's 'balanced' class weights of `labels`, over all seven classes."
+    from sklearn.utils.class_weight import compute_class_weight
     labels = np.asarray(labels); present = np.unique(labels)
     w = np.zeros(len(CLASSES)); w[present] = compute_class_weight('balanced', classes=present, y=labels)
     return w
@@ -123,6 +125,8 @@ def make_loss(cfg:TrainConfig,            # `loss`, `focal_gamma`, `class_weight
               device='cpu',               # where the class weights go
              ):
     "The training criterion of `cfg`: cross-entropy or focal loss, optionally class-weighted."
+    import torch
+    from torch import nn
     if cfg.class_weights not in (None, 'balanced'): raise ValueError(f"unknown class_weights {cfg.class_weights!r}; use None or 'balanced'.")
     if cfg.class_weights and labels is None: raise ValueError("class_weights='balanced' needs the training labels.")
     w = torch.tensor(balanced_class_weights(labels), dtype=torch.float32, device=device) if cfg.class_weights else None
@@ -138,6 +142,7 @@ def sampling_weights(cfg:TrainConfig,   # `sampler` is used
                      labels:np.ndarray, # training labels
                     )->torch.Tensor|None: # per-face weights, or None for plain shuffling
     "Per-face sampling weights of `cfg.sampler`: each face's balanced class weight, so every class is drawn equally often."
+    import torch
     if cfg.sampler == 'shuffle': return None
     if cfg.sampler == 'balanced': return torch.as_tensor(balanced_class_weights(labels)[np.asarray(labels)], dtype=torch.float64)
     raise ValueError(f"unknown sampler {cfg.sampler!r}; use one of {', '.join(SAMPLERS)}.")
@@ -145,6 +150,7 @@ def sampling_weights(cfg:TrainConfig,   # `sampler` is used
 # %% ../nbs/03_train.ipynb #a954976b
 def test_metrics(probs:np.ndarray, labels:np.ndarray)->dict:
     "Accuracy and macro/weighted F1 (scikit-learn)."
+    from sklearn.metrics import accuracy_score, f1_score
     pred = probs.argmax(1)
     return dict(n=int(len(labels)), accuracy=float(accuracy_score(labels, pred)),
                 macro_f1=float(f1_score(labels, pred, average='macro', labels=range(len(CLASSES)), zero_division=0)),
@@ -163,6 +169,7 @@ def save_predictions(preds:pd.DataFrame, # columns set, tta, id, split, label an
 
 def read_predictions(path:str|Path)->pd.DataFrame:
     "The predictions table of a run: `predictions.npz`, or an older run's `predictions.csv`."
+    import pandas as pd
     path = Path(path)
     if path.suffix == '.csv' or (not path.exists() and path.with_suffix('.csv').exists()): return pd.read_csv(path.with_suffix('.csv'))
     with np.load(path, allow_pickle=False) as z:
@@ -224,6 +231,7 @@ def select_members(runs:list,                 # candidate run directories
                    max_members:int|None=None, # stop at this many members
                   )->pd.DataFrame:            # one row per step: run added, members, ensemble validation accuracy, kept
     "Greedy forward selection of an ensemble on the runs' validation set: keep adding the run that gives the best mean-probability ensemble; keep the smallest ensemble with the best accuracy."
+    import pandas as pd
     if not runs: raise ValueError("select_members needs at least one candidate run directory.")
     V = {str(r): valid_probs(r, tta) for r in runs}
     ref = next(iter(V.values()))
@@ -241,6 +249,9 @@ def select_members(runs:list,                 # candidate run directories
 # %% ../nbs/03_train.ipynb #77d2cce9
 def _train_loader(cfg:TrainConfig, data:FERData, idx:np.ndarray, norm:tuple, device, targets:np.ndarray|None=None)->tuple:
     "The training batches of `cfg.engine` over the faces `idx` (their labels, or `targets`: N×C probabilities), and the generator the trainer reseeds every epoch."
+    import torch
+    from torch.utils.data import DataLoader, WeightedRandomSampler
+    from fer_nbdev.engine import TensorLoader  # a lower floor, imported where the fast engine runs
     faces, labels = data.faces[idx], (data.labels[idx] if targets is None else targets)
     shard = shard_sampler(len(idx), epoch_seed(cfg.seed, 0))  # under torchrun: this rank's shard of every epoch; None in one process
     if shard is not None and cfg.sampler != 'shuffle': raise NotImplementedError(f"sampler={cfg.sampler!r} is not supported under torchrun yet; use sampler='shuffle'.")
@@ -259,6 +270,8 @@ def run_probs(model, cfg:TrainConfig, faces, view:str='none', progress:bool=Fals
     return face_probs(model, faces, cfg.aug, view, bs=cfg.bs*2, amp=cfg.amp, engine=cfg.engine, progress=progress)
 
 def _history_row(epoch, tr_loss, tr_acc, va_probs, va_labels, lr, secs):
+    import torch
+    import torch.nn.functional as F
     va_loss = float(F.nll_loss(torch.log(torch.from_numpy(va_probs).clamp_min(1e-12)), torch.from_numpy(va_labels)))
     return dict(epoch=epoch+1, train_loss=tr_loss, train_acc=tr_acc, valid_loss=va_loss,
                 valid_acc=float((va_probs.argmax(1) == va_labels).mean()), lr=lr, seconds=secs)
@@ -284,6 +297,9 @@ def fit(cfg:TrainConfig,            # what to train and how
         command:str|None=None,      # command line for the run card
        )->Path:
     "Train `cfg` on `data` into the run directory `out`; returns `out`. Under `torchrun`, each process trains its shard with DDP and rank 0 alone writes."
+    import pandas as pd, torch
+    from torch.utils.data import DistributedSampler
+    from fer_nbdev.engine import tune_cpu_malloc
     out = Path(out); device = init_distributed(pick_device(cfg.device)); t0 = time.perf_counter()
     main, ws = is_main(), world()[1]; progress = progress and main  # one process: main, ws = True, 1
     if main: _check_out(out, resume); out.mkdir(parents=True, exist_ok=True)
@@ -346,6 +362,7 @@ def fit(cfg:TrainConfig,            # what to train and how
 # %% ../nbs/03_train.ipynb #61d3c5af
 def evaluate_run(out:Path, data:FERData, device=None, progress:bool=False)->dict:
     "Predict every evaluation set with `out/best.pt`; write `predictions.npz` and `metrics.json`."
+    import pandas as pd
     out = Path(out); device = device or pick_device('auto')
     model, cfg, ck = load_checkpoint(out/'best.pt', device)
     sets = eval_sets(data, cfg.protocol); metrics, rows = {}, []
