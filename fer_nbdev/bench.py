@@ -14,7 +14,7 @@ from .augment import train_tfms
 from .data import FERDataset, load_fer2013, synthetic_fer
 from .model import create_model, norm_stats
 from .runcard import run_card, save_json
-from .config import get_config, cli_main
+from .config import get_config, cli_main, project_file
 from .model import pick_device, memory_format
 from .train import make_loss, make_optimizer, train_step
 if TYPE_CHECKING:  # annotations only: the functions import torch, pandas and the engine where they run
@@ -135,9 +135,10 @@ def bench_table(result:dict)->pd.DataFrame:
     return df[['size', 'measure', 'reference', 'fast', 'ratio', 'target', 'met']].rename(
         columns={'size': 'px', 'reference': 'reference img/s', 'fast': 'fast img/s', 'ratio': 'fast/reference', 'target': 'target ×'}).round(2)
 
-def bench_file(device, folder='results/bench')->Path:
-    "Where a run on `device` is saved: fer_bench_cpu.json, or fer_bench_<gpu>.json."
+def bench_file(device, folder:str|Path|None=None)->Path:
+    "Where a run on `device` is saved: fer_bench_cpu.json, or fer_bench_<gpu>.json, in `folder` (the repository's results/bench)."
     import torch
+    folder = Path(folder) if folder else project_file('results/bench')
     device = torch.device(device)
     name = 'cpu' if device.type != 'cuda' else re.sub(r'[^a-z0-9]+', '_', torch.cuda.get_device_name(device).lower()).strip('_')
     return Path(folder)/f'fer_bench_{name}.json'

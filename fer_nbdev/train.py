@@ -4,7 +4,7 @@
 
 # %% ../nbs/03_train.ipynb #b9d3807d
 from __future__ import annotations
-import argparse, json, os, sys, time
+import argparse, json, os, sys, time, zipfile
 from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from pathlib import Path
@@ -14,7 +14,7 @@ import numpy as np
 from fastcore.script import call_parse, Param, store_true
 from tqdm.auto import tqdm
 
-from .config import TrainConfig, epoch_seed, epoch_aug, add_config_args, config_from_args, cli_main
+from .config import TrainConfig, epoch_seed, epoch_aug, add_config_args, config_from_args, cli_main, project_file
 from .augment import train_tfms, batch_mixer, check_view
 from .data import CLASSES, FERData, FERDataset, load_fer2013, split_indices, eval_sets, train_subset, synthetic_fer
 from .model import create_model, norm_stats, pick_device, autocast, memory_format, save_checkpoint, load_checkpoint, face_probs, FERModel
@@ -28,9 +28,9 @@ if TYPE_CHECKING:  # annotations only: the functions import torch, timm, pandas 
 # %% auto #0
 __all__ = ['LOSSES', 'SAMPLERS', 'PROB_COLS', 'seed_everything', 'make_optimizer', 'make_scheduler', 'train_step',
            'train_one_epoch', 'make_ema', 'balanced_class_weights', 'focal_loss', 'make_loss', 'loader_labels',
-           'sampling_weights', 'test_metrics', 'save_predictions', 'read_predictions', 'teacher_probs', 'soft_targets',
-           'valid_probs', 'select_members', 'run_probs', 'fit', 'evaluate_run', 'lock_file', 'claim_run', 'hold_run',
-           'train_parser', 'train_main', 'fer_train', 'teacher_cli', 'fer_teacher']
+           'sampling_weights', 'test_metrics', 'save_predictions', 'read_predictions', 'teacher_probs', 'read_teacher',
+           'soft_targets', 'valid_probs', 'select_members', 'run_probs', 'fit', 'evaluate_run', 'lock_file',
+           'claim_run', 'hold_run', 'train_parser', 'train_main', 'fer_train', 'teacher_cli', 'fer_teacher']
 
 # %% ../nbs/03_train.ipynb #571c160a
 def seed_everything(seed:int):
@@ -201,14 +201,32 @@ def teacher_probs(members:list,        # the teacher networks: checkpoint paths 
     return atomic_write(out, lambda tmp: np.savez_compressed(open(tmp, 'wb'), ids=data.ids[idx].astype(str), probs=probs.astype(np.float16),
                                                              card=json.dumps(card)))
 
+def read_teacher(path:str|Path,  # a teacher file from `teacher_probs` (a preset's: relative to the repository)
+                )->tuple:        # (face ids, N×C float32 probabilities)
+    "A teacher file's ids and probabilities, checked: a damaged or foreign file is named in one line."
+    path = project_file(path)
+    if not path.exists(): raise FileNotFoundError(f"teacher file {path} not found: write one with fer_teacher, or drop --teacher")
+    if not path.is_file(): raise IsADirectoryError(f"teacher file {path} is a folder: pass the .npz that fer_teacher wrote")
+    try:
+        with np.load(path, allow_pickle=False) as z: ids, probs = z['ids'], z['probs'].astype(np.float32)
+    except KeyError as e: raise ValueError(f"{path} is not a teacher file: it has no {e} array (write one with fer_teacher)") from None
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
+        raise ValueError(f"{path} is not a teacher file, the .npz of ids and probabilities that fer_teacher writes "
+                         f"({type(e).__name__})") from None
+    if probs.ndim != 2 or probs.shape[1] != len(CLASSES) or len(ids) != len(probs):
+        raise ValueError(f"{path}: {probs.shape} probabilities for {len(ids)} faces; a teacher has one row of "
+                         f"{len(CLASSES)} per face")
+    if not np.isfinite(probs).all() or (probs < 0).any() or not np.allclose(probs.sum(1), 1, atol=0.02):
+        raise ValueError(f"{path}: its rows are not probabilities (finite, at least 0, summing to 1); the file is damaged")
+    return ids, probs
+
 def soft_targets(cfg:TrainConfig,  # `teacher` (the file) and `distill` (its weight) are used
                  data:FERData,     # the faces
                  idx:np.ndarray,   # the training faces of the run
                 )->np.ndarray:     # N×C float32 target probabilities, rows summing to 1
     "Each training face's target: its one-hot label and the teacher's probabilities, mixed by `cfg.distill`."
-    path = Path(cfg.teacher)
-    if not path.is_file(): raise FileNotFoundError(f"teacher file {path} not found in {Path.cwd()}: run from the repository's root (the committed teachers are in results/teachers), write one with fer_teacher, or drop --teacher")
-    with np.load(path, allow_pickle=False) as z: ids, tp = z['ids'], z['probs'].astype(np.float32)
+    path = cfg.teacher
+    ids, tp = read_teacher(path)
     pos = dict(zip(ids, range(len(ids))))
     lost = [i for i in data.ids[idx] if i not in pos]
     if lost: raise ValueError(f"{path} has no teacher probabilities for {len(lost)} of the {len(idx)} training faces (e.g. {lost[0]}): make it with teacher_probs on the same data")
