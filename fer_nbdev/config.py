@@ -104,8 +104,12 @@ class TrainConfig:
         _check_range(self, 'ema', 0, 1-1e-9); _check_range(self, 'distill', 0, 1)
         if self.teacher and (self.aug.mixup or self.aug.cutmix or self.loss == 'focal' or self.class_weights or self.sampler != 'shuffle'):
             raise ValueError("a teacher's soft targets go with loss='ce', no class weights, sampler='shuffle' and no mixup/cutmix (they need hard labels).")
-        if self.prog_size:
-            _check_range(self, 'prog_size', 8, self.aug.size); _check_range(self, 'prog_epochs', 1, self.epochs - 1)
+        if self.prog_epochs and not self.prog_size:
+            raise ValueError(f"prog_epochs={self.prog_epochs} needs prog_size, the side of those epochs (or drop prog_epochs)")
+        if self.prog_size and not 1 <= self.prog_epochs < self.epochs:
+            raise ValueError(f"progressive resizing trains prog_epochs={self.prog_epochs} of the epochs={self.epochs} at "
+                             f"prog_size={self.prog_size}: prog_epochs must be at least 1 and below epochs")
+        if self.prog_size: _check_range(self, 'prog_size', 8, self.aug.size)
         if self.loss == 'focal' and (self.aug.mixup or self.aug.cutmix):
             raise ValueError("loss='focal' takes hard labels, and mixup/cutmix make soft ones: use loss='ce' with them.")
         for k, allowed in CHOICES.items():
