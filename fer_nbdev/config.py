@@ -99,7 +99,7 @@ class TrainConfig:
 
     def __post_init__(self):
         for k, lo, hi in (('epochs', 1, 10_000), ('bs', 1, 65_536), ('lr', 0, 10), ('wd', 0, 10), ('label_smoothing', 0, 0.99),
-                          ('focal_gamma', 0, 10), ('patience', 0, 10_000), ('num_workers', 0, 256), ('seed', 0, 2**31-1)): _check_range(self, k, lo, hi)
+                          ('focal_gamma', 0, 10), ('patience', 1, 10_000), ('num_workers', 0, 256), ('seed', 0, 2**31-1)): _check_range(self, k, lo, hi)
         _check_range(self, 'train_fraction', 0, 1, lo_open=True); _check_range(self, 'pct_start', 0, 1, lo_open=True)
         _check_range(self, 'ema', 0, 1-1e-9); _check_range(self, 'distill', 0, 1)
         if self.teacher and (self.aug.mixup or self.aug.cutmix or self.loss == 'focal' or self.class_weights or self.sampler != 'shuffle'):

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from .config import TrainConfig, epoch_seed, epoch_aug, add_config_args, config_from_args, cli_main, project_file
 from .augment import train_tfms, batch_mixer, check_view
 from .data import CLASSES, FERData, FERDataset, load_fer2013, split_indices, eval_sets, train_subset, synthetic_fer
-from .model import create_model, norm_stats, pick_device, autocast, memory_format, save_checkpoint, load_checkpoint, face_probs, FERModel
+from .model import create_model, norm_stats, pick_device, autocast, memory_format, save_checkpoint, load_checkpoint, read_checkpoint, face_probs, FERModel
 from .runcard import atomic_write, run_card, save_json
 from .distributed import init_distributed, world, is_main, shard_sampler, rank_seed, wrap_ddp, all_mean, from_main, barrier, main_first, cleanup_distributed
 if TYPE_CHECKING:  # annotations only: the functions import torch, timm, pandas and scikit-learn where they run
@@ -302,6 +302,7 @@ def _check_out(out:Path, resume:bool):
     "Refuse to write over a run, or to resume nothing (the data of a resumed run is checked when `fit` reads its `last.pt`)."
     if resume:
         if not (out/'last.pt').exists() and not _unstarted(out): raise FileNotFoundError(f"{out/'last.pt'} not found: nothing to resume (start without --resume)")
+        if (out/'run_card.json').exists(): raise FileExistsError(f"{out} is a finished run: nothing to resume (its run card is written)")
     elif out.exists() and any(out.iterdir()) and not _unstarted(out):
         raise FileExistsError(f"{out} is not empty (it holds {', '.join(sorted(p.name for p in out.iterdir())[:4])}…): pass --resume to continue its run, or choose another --out")
 
@@ -330,6 +331,8 @@ def fit(cfg:TrainConfig,            # what to train and how
     tidx, aug = train_subset(idx['train'], data.labels, cfg.train_fraction, cfg.seed), epoch_aug(cfg, 0)
     targets = soft_targets(cfg, data, tidx) if cfg.teacher else None  # distillation: labels mixed with the teachers' probabilities
     train_dl, gen = _train_loader(replace(cfg, aug=aug), data, tidx, norm_stats(model), device, targets)
+    if not len(train_dl): raise ValueError(f"bs={cfg.bs} is more than the {len(tidx)} training faces of this run: lower --bs "
+                                           f"(or raise --train_fraction, now {cfg.train_fraction})")
     ema = make_ema(cfg, model)  # validated, selected and saved in place of the trained weights
     ddp = wrap_ddp(model, device)  # DistributedDataParallel under torchrun, else the model itself
     step_model = torch.compile(ddp) if cfg.compile else ddp
@@ -337,7 +340,9 @@ def fit(cfg:TrainConfig,            # what to train and how
     scaler = torch.amp.GradScaler(device.type, enabled=device.type == 'cuda' and cfg.amp == 'fp16')
     history, best_acc, best_epoch, start, elapsed = [], -1., -1, 0, 0.
     if resume:
-        ck = torch.load(out/'last.pt', map_location=device, weights_only=True)
+        ck = read_checkpoint(out/'last.pt', device)  # a damaged or foreign file: one line that names it
+        if lost := {'opt', 'sched', 'scaler', 'epoch', 'history', 'best_acc', 'best_epoch', 'elapsed'} - set(ck):
+            raise ValueError(f"{out/'last.pt'} cannot be resumed: it has no {', '.join(sorted(lost))} (a best.pt or model.pt?)")
         if TrainConfig.from_dict(ck['config']) != cfg: raise ValueError(f"{out/'last.pt'} was made with another config; resume with the same settings.")
         if ck.get('data_digest', data.digest) != data.digest:  # checked here, where last.pt is read once anyway
             raise ValueError(f"{out} was trained on other data (sha256 {ck['data_digest'][:12]}…, now {data.digest[:12]}…): resume it with the same --data")
@@ -401,7 +406,10 @@ def evaluate_run(out:Path, data:FERData, device=None, progress:bool=False)->dict
     return metrics
 
 # %% ../nbs/03_train.ipynb #22b2cb53
-def lock_file(out:Path)->Path: return out.with_name(out.name + '.lock')
+def lock_file(out:Path)->Path:
+    "The lock of a run directory, beside the directory itself (a symlink to it shares its lock)."
+    out = Path(out).resolve()
+    return out.with_name(out.name + '.lock')
 
 def _alive(pid:int)->bool:
     try: os.kill(pid, 0)
