@@ -169,8 +169,41 @@ def fer_speed(b:dict)->str:
             f"{o64['faces_per_s']/f64['faces_per_s']:.2f}× in batches of 64 ({o64['faces_per_s']:,.0f} against "
             f"{f64['faces_per_s']:,.0f}).")
 
+def _e2e_cell(r:dict|None)->str:
+    "One tool's figure on one input: median milliseconds with the faces it found, or frames or photos per second."
+    if not r: return 'n/a'
+    if 'error' in r: return 'failed (see the JSON)'
+    if 'median_ms' in r: return f"{r['median_ms']:,.1f} ms ({r['faces']} face{'s' * (r['faces'] != 1)})"
+    return f"{r['frames_per_s']:,.1f} frames/s" if 'frames_per_s' in r else f"{r['photos_per_s']:,.1f} photos/s"
+
+def _x(v:float|None)->str: return f"{v:.2f}×" if v is not None else "n/a"
+
+def end_to_end_md(b:dict|None)->str:
+    "The whole path from pixels to expressions, ours against fer's in the same run on the same inputs: one table."
+    e = (b or {}).get('results', {}).get('end_to_end')
+    if not e: return ''
+    name = lambda k: e['inputs'][k].split(':')[0]
+    rows = [[name(k), _e2e_cell(e[k]['fer_nbdev']), _e2e_cell(e[k]['fer']), _x(e[k]['speedup']),
+             _e2e_cell(e[k]['fer_mtcnn']), _x(e[k]['speedup_vs_mtcnn'])] for k in ('photo_1face', 'photo_3faces')]
+    v, f, a = e['video'], e['folder'], e['video']['label_agreement']
+    rows += [[name('video'), f"{_e2e_cell(v['fer_nbdev'])} (detect every {v['fer_nbdev']['detect_every']}), "
+              f"{_e2e_cell(v['fer_nbdev_detect_every_1'])} (every frame)", _e2e_cell(v['fer']), _x(v['speedup']),
+              'n/a', 'n/a'],
+             [name('folder'), _e2e_cell(f['fer_nbdev']), _e2e_cell(f['fer']), _x(f['speedup']), 'n/a', 'n/a']]
+    reps, runs = e['photo_1face']['fer_nbdev']['reps'], len(v['fer_nbdev']['runs'])
+    fer_load = (b['results'].get('fer_package') or {}).get('load_average_before')
+    load = f"load average {e['load_average_before'][0]:.2f} before ours" + (
+        f" and {fer_load[0]:.2f} before fer's" if fer_load else '')
+    return (f"**End to end**, from pixels to expressions (`predict`, `predict_video`, `predict_photos` against `fer`'s "
+            f"`detect_emotions` and `Video.analyze`, speed-up = fer's time over ours; median of {reps} calls per "
+            f"photo and of {runs} passes over the clip and the folder; {load}; `end_to_end` in the JSON):\n\n"
+            + table(rows, ['input', 'fer_nbdev', '`fer` (Haar, its default)', 'speed-up', '`fer` (MTCNN)',
+                           'speed-up']) +
+            f"\n\nOn the clip, the labels of tracked faces (detect every {a['detect_every']}) equal frame-by-frame "
+            f"`predict`'s on {pct(a['frames_same_labels'])} of frames ({pct(a['faces_same_label'])} of faces).")
+
 def speed_line(b:dict|None)->str:
-    "One sentence: the shipped model's faces per second beside fer's, one face per call and 64."
+    "One sentence, the shipped model's faces per second beside fer's, one face per call and 64; then `end_to_end_md`."
     if not b or 'speed' not in (b['results'].get('fer_package') or {}): return 'Speed: not measured beside fer yet.'
     res = b['results']
     o1, o64, f1, f64 = (_fastest(r, bs) for r in (res['speed'], res['fer_package']['speed']) for bs in (1, 64))
@@ -179,7 +212,8 @@ def speed_line(b:dict|None)->str:
             f"{o1['faces_per_s']/f1['faces_per_s']:.1f}× fer's {f1['faces_per_s']:,.0f}, and "
             f"{o64['faces_per_s']:,.0f} "
             f"in batches of 64 ({o64['runtime']}), {o64['faces_per_s']/f64['faces_per_s']:.2f}× fer's "
-            f"{f64['faces_per_s']:,.0f}; {loaded(b)} (`results/bench/infer_cpu.json`, {b['run_card']['date'][:10]}).")
+            f"{f64['faces_per_s']:,.0f}; {loaded(b)} (`results/bench/infer_cpu.json`, {b['run_card']['date'][:10]})."
+            + ('\n\n' + end_to_end_md(b) if end_to_end_md(b) else ''))
 
 def infer_table(b:dict)->str:
     "Faces/s and PrivateTest accuracy per runtime and batch, the shipped model's then fer's (accuracy both ways)."
@@ -361,7 +395,8 @@ BENCH_FILES = {  # what each benchmark file measures (the numbers are in the fil
     'step_formats_cpu.json': 'the training step in fp32 and bf16 autocast, channels_last and contiguous, 72 and 112 px',
     'step_formats_cpu_avx512_bf16.json': 'the same at 112 px on a CPU with AVX-512 BF16',
     'infer_cpu.json': 'the shipped classifier: faces/s in PyTorch eager and onnxruntime at batch 1 and 64, PrivateTest '
-                      "accuracy; the `fer` package's network measured in the same run (below)",
+                      "accuracy; the whole path from pixels to expressions on photos, a clip and a folder; the "
+                      "`fer` package measured in the same run on the same inputs (below)",
 }
 
 def _card(d:dict)->dict: return d.get('card') or d.get('run_card') or {}
