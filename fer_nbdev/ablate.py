@@ -15,7 +15,7 @@ from fastcore.script import call_parse, store_true
 from .data import CLASSES, FERData, load_fer2013, synthetic_fer
 from .train import fit, hold_run, lock_file, read_predictions
 from .evaluate import PAPER_RESULTS, select
-from .config import TrainConfig, get_config, cli_main
+from .config import TrainConfig, get_config, cli_main, project_file
 from .runcard import atomic_write
 if TYPE_CHECKING: import pandas as pd  # annotations only: the functions import pandas and scikit-learn where they run
 
@@ -238,6 +238,8 @@ def ablate_cli(root:str='runs/ablations',  # one directory per variant and seed 
               ):
     "Train the ablation variants × seeds (skipping finished runs), then write the table and figure."
     names = variants.split(',') if variants else list(CPU_VARIANTS)
+    try: seed_list = [int(s) for s in seeds.split(',')]
+    except ValueError: raise ValueError(f"--seeds takes whole numbers, comma-separated (e.g. 0,1), not {seeds!r}") from None
     bad = [n for n in names if n not in VARIANTS]
     if bad: raise ValueError(f"unknown variant(s) {', '.join(bad)}; choose from {', '.join(VARIANTS)}.")
     if show:
@@ -246,11 +248,11 @@ def ablate_cli(root:str='runs/ablations',  # one directory per variant and seed 
     if budget not in BUDGETS: raise ValueError(f"unknown budget {budget!r}; choose from {', '.join(BUDGETS)}.")
     over = {n: VARIANTS[n] | (dict(teacher=teacher) if teacher and 'teacher' in VARIANTS[n] else {}) for n in names}
     for n, o in over.items():
-        if o.get('teacher') and not Path(o['teacher']).is_file():
-            raise FileNotFoundError(f"teacher file {o['teacher']} of variant {n} not found in {Path.cwd()}: run from the repository root (the committed teachers are in results/teachers), make one with fer_teacher, or pass --teacher FILE.npz.")
+        try: o.get('teacher') and project_file(o['teacher'])  # a committed teacher from any folder
+        except FileNotFoundError as e: raise FileNotFoundError(f"the teacher of variant {n}: {e}") from None
     base = BUDGETS[budget] if epochs is None else get_config(BUDGETS[budget], epochs=epochs)
     d = synthetic_fer(16) if synthetic else (load_fer2013(data) if data else None)
-    run_ablation(base, over, [int(s) for s in seeds.split(',')], root, d, prune=not keep_last,
+    run_ablation(base, over, seed_list, root, d, prune=not keep_last,
                  progress=True, command=' '.join(['fer_ablate'] + sys.argv[1:]))
     import matplotlib.pyplot as plt  # after the checks above: a mistaken command line answers at once
     t = ablation_table(root); atomic_write(Path(root)/'ablation_table.csv', lambda tmp: t.to_csv(tmp))

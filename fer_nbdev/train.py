@@ -172,7 +172,10 @@ def read_predictions(path:str|Path)->pd.DataFrame:
     import pandas as pd
     path = Path(path)
     if path.suffix == '.csv' or (not path.exists() and path.with_suffix('.csv').exists()): return pd.read_csv(path.with_suffix('.csv'))
-    with np.load(path, allow_pickle=False) as z:
+    try: z = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
+        raise ValueError(f"{path} is not a predictions table ({type(e).__name__}): it is damaged or another file") from None
+    with z:
         df = pd.DataFrame({'set': z['set'], 'tta': z['tta'], 'id': z['id'], 'split': z['split'], 'label': z['label'].astype(np.int64)})
         return pd.concat([df, pd.DataFrame(z['probs_e5'].astype(np.float64)/1e5, columns=PROB_COLS)], axis=1)
 
