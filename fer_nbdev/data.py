@@ -255,6 +255,9 @@ def write_cache(data:FERData, cfile:Path):
         cfile.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f'.{cfile.name}.', suffix='.tmp', dir=cfile.parent)  # concurrent loads never mix
         with os.fdopen(fd, 'wb') as f: np.savez(f, faces=data.faces, labels=data.labels, split=data.split, ids=data.ids)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # as `open` would make it, not mkstemp's 0600
         os.replace(tmp, cfile)
     except OSError as e:
         warnings.warn(f"cannot cache the decoded faces in {cfile} ({e.strerror or e}); going on without the cache "

@@ -315,7 +315,7 @@ def rounded_faces(faces:list)->list:
     return [dict(fc, box=list(fc['box']), probs={k: round(v, 4) for k, v in fc['probs'].items()}) for fc in faces]
 
 def _write_json(obj, path:str|None):
-    text = json.dumps(obj, indent=1)
+    text = json.dumps(obj, indent=1, allow_nan=False)  # a NaN is an error, never a bare NaN that strict parsers refuse
     if path: atomic_write(path, lambda tmp: tmp.write_text(text))
     else: print(text)
 

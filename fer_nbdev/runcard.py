@@ -4,7 +4,7 @@
 
 # %% ../nbs/00b_runcard.ipynb #56b4d570
 from __future__ import annotations
-import json, os, platform, subprocess, sys, tempfile
+import errno, json, os, platform, shutil, subprocess, sys, tempfile
 from datetime import datetime, timezone
 from importlib.metadata import version, PackageNotFoundError
 from pathlib import Path
@@ -109,9 +109,12 @@ def atomic_write(path:str|Path, # the file to write
         write(Path(tmp))
         os.chmod(tmp, file_mode())  # mkstemp's 0600 would hide results from the user's group
         os.replace(tmp, path)
-    except OSError as e:
+    except Exception as e:  # a writer of another library (torch.save) may say a full disk in its own words
         if isinstance(e, (FileNotFoundError, IsADirectoryError, NotADirectoryError, PermissionError)): raise
-        raise OSError(e.errno, f"cannot write {path}: {e.strerror or e} (is the disk full or read-only?)") from None
+        full = path.parent.is_dir() and shutil.disk_usage(path.parent).free < 1 << 20
+        if not (full or isinstance(e, OSError)): raise
+        why = 'the disk is full' if full else f"{e.strerror or e} (is the disk full or read-only?)"
+        raise OSError(errno.ENOSPC if full else e.errno, f"cannot write {path}: {why}") from None
     finally:
         if tmp: Path(tmp).unlink(missing_ok=True)
     return path
