@@ -116,7 +116,7 @@ def predict(image,                 # a path, PIL image or array (RGB, BGR with `
             bgr:bool=False,        # arrays are in OpenCV's BGR order
             detector:str='blazeface', # face detector, one of `DETECTORS` (`04a_detect`)
             margin:float|None=None, # crop margin per side as a share of the face box; None: the detector's measured framing
-            view:str|None=None,    # the network's view of each crop, one of `VIEWS` (see `face_probs`); None: the model's default (`FERModel.view`)
+            view:str|None=None,    # the network's view of each crop, one of `VIEWS` (see `face_probs`); None: the model's default (the `view` of `FERModel`)
            )->list:                # per face: dict(box, label, probs); a list of such lists for a list in
     "The faces in an image (or in each image of a list) with their expressions."
     m, many = as_model(model), isinstance(image, (list, tuple))
