@@ -446,8 +446,10 @@ def plot_timeline(res:dict,       # `predict_video`'s result
         for c in seen[t][0][1]: ax.plot(times, [p[c] for _, p in seen[t]], label=c)
         ax.set(title=f'face {t}', ylabel='probability', ylim=(0, 1))
     if not tracks: axs[0, 0].set_title('no face found')
-    axs[-1, 0].set_xlabel('time (s)'); axs[0, 0].legend(loc='upper right', ncol=7, fontsize=8)
-    fig.suptitle(f"{Path(res['file']).name}: expressions over time"); fig.tight_layout()
+    axs[-1, 0].set_xlabel('time (s)')
+    if tracks: fig.legend(*axs[0, 0].get_legend_handles_labels(), loc='lower center', ncol=7, fontsize=8, frameon=False)
+    fig.suptitle(f"{Path(res['file']).name}: expressions over time")
+    fig.tight_layout(rect=(0, 0.1 / len(axs), 1, 1))  # room for the legend below the panels
     return fig
 
 @call_parse
