@@ -29,12 +29,10 @@ __all__ = ['WEB_DIR', 'IMAGE_TYPES', 'DRAIN_BYTES', 'decode_image', 'predict_opt
 WEB_DIR = Path(importlib.util.find_spec('fer_nbdev').origin).parent/'web'  # the page: index.html, app.js, style.css
 
 def _to_8bit(im:Image.Image)->Image.Image:
-    "A 16- or 32-bit grey image scaled to 8 bits (65535 becomes 255), not clipped."
-    a = np.asarray(im).astype(np.int64)
-    if a.size and (a.min() < 0 or a.max() > 65535):
-        raise HTTPException(422, f"the image's pixel values run from {a.min()} to {a.max()}, outside the 16-bit range.")
-    sixteen = im.mode.startswith('I;16') or (a.size and a.max() > 255)  # an 'I' image of 8-bit values stays as it is
-    return Image.fromarray(((a * 255 + 32767) // 65535 if sixteen else a).astype(np.uint8))
+    "A 16- or 32-bit grey image scaled to 8 bits by `to_uint8`, the rule `fer_predict` follows (65535 becomes 255)."
+    from fer_nbdev.infer import to_uint8  # a lower floor, imported once an upload needs it
+    try: return Image.fromarray(to_uint8(np.asarray(im), deep=im.mode.startswith('I;16')))
+    except ValueError as e: raise HTTPException(422, f"the image's {e}.") from None
 
 def decode_image(data:bytes,                # the uploaded file's bytes
                  max_pixels:int=40_000_000, # refuse an image with more pixels, before decoding it
