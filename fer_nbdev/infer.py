@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from .config import cli_main
 from .augment import view_tfms
 from .data import FACE_SIZE, FERData, load_fer2013
-from .detect import DETECTORS, crop_face, detect_faces, to_fer, to_gray
+from .detect import DETECTORS, box_iou, crop_face, detect_faces, to_fer, to_gray
 from .model import MODEL_DIR, as_model, face_probs, load_model, model_id, norm_stats
 from .runcard import atomic_write, check_writable, file_mode, run_card, save_json
 from typing import TYPE_CHECKING
@@ -25,7 +25,7 @@ if TYPE_CHECKING: from torch import nn  # annotations only: Grad-CAM imports tor
 
 # %% auto #0
 __all__ = ['VIDEO_EXT', 'BATCH_FILES', 'IMAGE_EXT', 'to_uint8', 'load_image', 'choose_view', 'record_view', 'predict',
-           'draw_faces', 'box_overlap', 'match_tracks', 'FaceTracker', 'predict_video', 'watch_camera', 'rounded_faces',
+           'draw_faces', 'match_tracks', 'FaceTracker', 'predict_video', 'watch_camera', 'rounded_faces',
            'annotated_paths', 'model_summary', 'photo_files', 'predict_photos', 'video_csv', 'plot_timeline',
            'predict_cli', 'fer_predict', 'cam_layer', 'layer_name', 'gradcam', 'show_gradcam']
 
@@ -155,20 +155,16 @@ def draw_faces(image:np.ndarray,   # RGB (or BGR) uint8 image; a grey image is d
     return out
 
 # %% ../nbs/05_infer.ipynb #43703f88
-def box_overlap(a:tuple, b:tuple)->float:
-    "Intersection over union of two (x, y, w, h) boxes."
-    w = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    h = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    inter = max(0, w) * max(0, h)
-    return inter / (a[2] * a[3] + b[2] * b[3] - inter) if inter else 0.
-
 def match_tracks(tracks:dict,        # track id -> box of the faces followed so far
                  boxes:list,         # boxes of a new detection
                  next_id:int,        # the id a new face gets
                  min_iou:float=0.3,  # overlap that makes a box the same face as a track
                 )->tuple:            # (track id -> box for the new boxes, the next free id)
     "Give each detected box the id of the track it overlaps most (greedy, best pairs first), or a new id."
-    pairs = sorted(((box_overlap(tb, b), t, j) for t, tb in tracks.items() for j, b in enumerate(boxes)), reverse=True)
+    corners = lambda bs: np.array([(x, y, x + w, y + h) for x, y, w, h, *_ in bs], float).reshape(-1, 4)
+    new = corners(boxes)
+    pairs = sorted(((iou, t, j) for t, tb in tracks.items() for j, iou in enumerate(box_iou(corners([tb])[0], new))),
+                   reverse=True)
     ids, used = {}, set()
     for iou, t, j in pairs:
         if iou < min_iou: break
@@ -409,10 +405,11 @@ def predict_photos(files:list, # photo files
     results, failed, t0 = [], [], time.perf_counter()
     chunks = [files[s:s+BATCH_FILES] for s in range(0, len(files), BATCH_FILES)]
     with ThreadPoolExecutor(1) as pool, tqdm(total=len(files), desc='photos', unit='photo', disable=len(files) < 10) as bar:
-        ahead = pool.submit(lambda c: [_read(f) for f in c], chunks[0]) if chunks else None
+        read = lambda c: pool.submit(lambda: [_read(f) for f in c])  # decoding runs one batch ahead
+        ahead = read(chunks[0]) if chunks else None
         for k, chunk in enumerate(chunks):
             images = ahead.result()
-            if k + 1 < len(chunks): ahead = pool.submit(lambda c: [_read(f) for f in c], chunks[k + 1])
+            if k + 1 < len(chunks): ahead = read(chunks[k + 1])
             failed += [(f, im) for f, im in zip(chunk, images) if isinstance(im, Exception)]
             good = [(f, im) for f, im in zip(chunk, images) if not isinstance(im, Exception)]
             if good: results += list(zip([f for f, _ in good], predict([im for _, im in good], **kw)))

@@ -51,7 +51,8 @@ from fer_nbdev.data import CLASSES, load_fer2013, synthetic_fer
 from torchvision import tv_tensors
 from fer_nbdev.augment import view_tfms
 from fer_nbdev.model import load_model, norm_stats, face_probs, export_onnx, OnnxNet, onnx_file, MODEL_DIR
-from fer_nbdev.infer import predict, predict_video, predict_photos, box_overlap
+from fer_nbdev.detect import box_iou
+from fer_nbdev.infer import predict, predict_video, predict_photos
 from fer_nbdev.detect import DETECTORS
 from fer_nbdev.runcard import run_card, save_json
 from fer_nbdev.train import test_metrics
@@ -149,13 +150,18 @@ def video_fps(path:Path, m, detect_every:int, runs:int=3)->tuple:
     return dict(detect_every=detect_every, frames=res['frames_total'], faces=len(faces),
                 tracks=len({f['track'] for f in faces}), frames_per_s=float(np.median(fps)), runs=fps), res
 
+def overlap(a, b)->float:
+    "Intersection over union of two (x, y, w, h) boxes, by detect's `box_iou`."
+    corners = lambda x, y, w, h: np.array([x, y, x + w, y + h], float)
+    return float(box_iou(corners(*a[:4]), corners(*b[:4])[None])[0])
+
 def label_agreement(path:Path, m, tracked:dict, min_iou:float=0.3)->dict:
     "How often the tracked labels (`predict_video`'s result) equal frame-by-frame `predict`'s for the same faces."
     cap, same, faces, unmatched, frames_same = cv2.VideoCapture(str(path)), 0, 0, 0, 0
     for fr in tracked['frames']:
         ref = predict(cap.read()[1], m, bgr=True); ok = len(ref) == len(fr['faces'])
         for r in ref:  # each face predict finds, against the tracked face whose box overlaps it most
-            iou, label = max(((box_overlap(r['box'], f['box']), f['label']) for f in fr['faces']), default=(0., None))
+            iou, label = max(((overlap(r['box'], f['box']), f['label']) for f in fr['faces']), default=(0., None))
             hit = iou >= min_iou and label == r['label']
             faces += 1; same += hit; unmatched += iou < min_iou; ok &= hit
         frames_same += ok
