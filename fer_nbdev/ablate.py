@@ -26,7 +26,8 @@ __all__ = ['ABLATION_BASE', 'SIZE_BASE', 'BUDGETS', 'VARIANTS', 'METRICS', 'CPU_
 
 # %% ../nbs/06_ablations.ipynb #cc740b57
 ABLATION_BASE = get_config('cpu', size=48, epochs=2, engine='fast')  # the reduced CPU budget
-SIZE_BASE = replace(ABLATION_BASE, epochs=1, train_fraction=0.5, tta=False)  # the image-size sweep's smaller one: 224 px costs ~20× 48 px
+# the image-size sweep's smaller one: 224 px costs ~20× 48 px
+SIZE_BASE = replace(ABLATION_BASE, epochs=1, train_fraction=0.5, tta=False)
 BUDGETS = {'default': ABLATION_BASE, 'sizes': SIZE_BASE}
 
 VARIANTS = {
@@ -48,13 +49,19 @@ VARIANTS = {
     'mixup': dict(mixup=0.2),
     'cutmix': dict(cutmix=1.),
     'progressive': dict(epochs=3, prog_size=32, prog_epochs=2),  # 2 epochs at 32 px + 1 at 48: about the base's cost
-    'long': dict(epochs=4),                                  # twice the base's schedule: is the base still learning when it stops?
+    # twice the base's schedule: is the base still learning when it stops?
+    'long': dict(epochs=4),
     'long8': dict(epochs=8),                                 # four times: where does the gain of more epochs level off?
-    'distill': dict(teacher='results/teachers/abl48.npz', distill=0.5),  # half of each target from a committed teacher file (`fer_teacher`; another one: `fer_ablate --teacher`)
-    'distill_oof': dict(teacher='results/teachers/oof_half.npz', distill=0.5),  # the same from an out-of-fold teacher (`fer_teacher --oof` over `half_data` runs)
-    'distill_112': dict(teacher='results/teachers/ship112.npz', distill=0.5),  # the same from a teacher far above the student: the 112 px shipping recipe's network
-    'long_distill_112': dict(epochs=4, teacher='results/teachers/ship112.npz', distill=0.5),  # `long` and `distill_112` together: do their gains add up?
-    'half_data': dict(train_fraction=0.5),                   # a stratified half of the training faces (each seed its own half): what data is worth; out-of-fold teachers
+    # half of each target from a committed teacher file (`fer_teacher`; another one: `fer_ablate --teacher`)
+    'distill': dict(teacher='results/teachers/abl48.npz', distill=0.5),
+    # the same from an out-of-fold teacher (`fer_teacher --oof` over `half_data` runs)
+    'distill_oof': dict(teacher='results/teachers/oof_half.npz', distill=0.5),
+    # the same from a teacher far above the student: the 112 px shipping recipe's network
+    'distill_112': dict(teacher='results/teachers/ship112.npz', distill=0.5),
+    # `long` and `distill_112` together: do their gains add up?
+    'long_distill_112': dict(epochs=4, teacher='results/teachers/ship112.npz', distill=0.5),
+    # a stratified half of the training faces (each seed its own half): what data is worth; out-of-fold teachers
+    'half_data': dict(train_fraction=0.5),
     'class_weighted': dict(class_weights='balanced'),
     'focal': dict(loss='focal'),
     'balanced_sampler': dict(sampler='balanced'),
@@ -80,7 +87,7 @@ def _check_config(out:Path, cfg:TrainConfig):
 def run_ablation(base:TrainConfig,          # the config every variant starts from
                  variants:dict,             # name -> overrides (see `apply_variant`)
                  seeds=(0, 1),              # seeds of each variant
-                 root:str|Path='runs/ablations', # one directory per variant and seed below it
+                 root:str|Path='runs/ablations',  # one directory per variant and seed below it
                  data:FERData|None=None,    # the faces; None: `load_fer2013()` when a run is left to train
                  prune:bool=True,           # delete `last.pt` of finished runs (keep `best.pt`)
                  progress:bool=False,       # progress bars of the runs
@@ -97,44 +104,60 @@ def run_ablation(base:TrainConfig,          # the config every variant starts fr
             else:
                 with hold_run(out, busy_ok=True) as held:
                     if not held: status = 'busy'         # another process is training it: leave it alone
-                    elif _finished(out): status = 'done' # another process finished it between the check and the claim
+                    elif _finished(out): status = 'done'  # another process finished it between the check and the claim
                     else:
                         if data is None: data = load_fer2013()
                         status = 'resumed' if (out/'last.pt').exists() else 'trained'
                         fit(cfg, data, out, resume=status == 'resumed', progress=progress, command=command)
             if prune and _finished(out): (out/'last.pt').unlink(missing_ok=True)
-            rows.append(dict(variant=name, seed=seed, status=status, minutes=(time.perf_counter() - t0)/60, path=str(out)))
-            note = f" (another process holds {lock_file(out)}; delete it if none trains this run)" if status == 'busy' else ''
+            rows.append(
+                dict(variant=name, seed=seed, status=status, minutes=(time.perf_counter() - t0) / 60, path=str(out))
+            )
+            note = (
+                f" (another process holds {lock_file(out)}; delete it if none trains this run)"
+                if status == 'busy'
+                else ''
+            )
             print(f"{name} seed {seed}: {status} in {rows[-1]['minutes']:.1f} min -> {out}{note}", flush=True)
     return pd.DataFrame(rows)
 
 # %% ../nbs/06_ablations.ipynb #1601ac33
 METRICS = ('accuracy', 'macro_f1', 'recall_disgust', 'recall_fear')
 
-def ablation_runs(root:str|Path, # a directory of `run_ablation`
-                  set_name:str='PrivateTest', # evaluation set (see `fer_nbdev.evaluate.EVAL_SETS`)
-                 )->pd.DataFrame: # one row per finished run
+def ablation_runs(root:str|Path,  # a directory of `run_ablation`
+                  set_name:str='PrivateTest',  # evaluation set (see `fer_nbdev.evaluate.EVAL_SETS`)
+                 )->pd.DataFrame:  # one row per finished run
     "Test metrics of every finished run `root/<variant>/seed<k>`."
     import pandas as pd
     from sklearn.metrics import recall_score
     rows = []
     for m in sorted(Path(root).glob('*/seed*/metrics.json')):
-        out = m.parent; metrics = json.loads(m.read_text())
+        out = m.parent
+        metrics = json.loads(m.read_text())
         labels, probs = select(read_predictions(out/'predictions.npz'), set_name)
         rec = recall_score(labels, probs.argmax(1), labels=range(len(CLASSES)), average=None, zero_division=0)
         card = json.loads((out/'run_card.json').read_text()) if (out/'run_card.json').exists() else {}
-        rows.append(dict(variant=out.parent.name, seed=int(out.name.removeprefix('seed')), accuracy=metrics[set_name]['accuracy'],
-                         macro_f1=metrics[set_name]['macro_f1'], recall_disgust=rec[CLASSES.index('disgust')],
-                         recall_fear=rec[CLASSES.index('fear')], train_min=card.get('train_s', np.nan)/60))
+        rows.append(
+            dict(
+                variant=out.parent.name,
+                seed=int(out.name.removeprefix('seed')),
+                accuracy=metrics[set_name]['accuracy'],
+                macro_f1=metrics[set_name]['macro_f1'],
+                recall_disgust=rec[CLASSES.index('disgust')],
+                recall_fear=rec[CLASSES.index('fear')],
+                train_min=card.get('train_s', np.nan) / 60,
+            )
+        )
     return pd.DataFrame(rows, columns=['variant', 'seed', *METRICS, 'train_min'])
 
 def ablation_table(root:str|Path,             # a directory of `run_ablation`
-                   set_name:str='PrivateTest', # evaluation set
-                  )->pd.DataFrame:             # per variant: seeds, mean and std of each metric, accuracy minus the base's
+                   set_name:str='PrivateTest',  # evaluation set
+                  )->pd.DataFrame:          # per variant: seeds, mean and std of each metric, accuracy minus the base's
     "Mean ± std over seeds of test accuracy, macro F1 and disgust/fear recall, per variant."
     import pandas as pd
     runs = ablation_runs(root, set_name)
-    if runs.empty: raise FileNotFoundError(f"{root}: no finished runs (<variant>/seed<k>/metrics.json). Run fer_ablate first.")
+    if runs.empty:
+        raise FileNotFoundError(f"{root}: no finished runs (<variant>/seed<k>/metrics.json). Run fer_ablate first.")
     g = runs.groupby('variant')
     t = pd.concat([g.seed.count().rename('seeds')] + [g[m].agg(['mean', 'std']).add_prefix(m + '_') for m in METRICS]
                   + [g.train_min.mean().rename('train_min')], axis=1)
@@ -145,9 +168,20 @@ def ablation_table(root:str|Path,             # a directory of `run_ablation`
 def format_table(t:pd.DataFrame)->pd.DataFrame:
     "`ablation_table` as 'mean ± std' percentages, for reading."
     import pandas as pd
-    pm = lambda m: (100*t[m + '_mean']).map('{:.1f}'.format) + ' ± ' + (100*t[m + '_std']).map(lambda v: '–' if np.isnan(v) else f'{v:.1f}')
-    return pd.DataFrame({'seeds': t.seeds, **{f'{m} (%)': pm(m) for m in METRICS},
-                         'accuracy vs base (points)': (100*t.accuracy_vs_base).round(1), 'train min': t.train_min.round(1)})
+    pm = lambda m: (
+        (100 * t[m + '_mean']).map('{:.1f}'.format)
+        + ' ± '
+        + (100 * t[m + '_std']).map(lambda v: '–' if np.isnan(v) else f'{v:.1f}')
+    )
+    return pd.DataFrame(
+        {
+            'seeds': t.seeds,
+            **{f'{m} (%)': pm(m) for m in METRICS},
+            'accuracy vs base (points)': (100 * t.accuracy_vs_base).round(1),
+            'train min': t.train_min.round(1),
+        }
+    )
+
 
 # %% ../nbs/06_ablations.ipynb #279ecab8
 def plot_ablation(t:pd.DataFrame,  # `ablation_table`
@@ -160,16 +194,19 @@ def plot_ablation(t:pd.DataFrame,  # `ablation_table`
         ax.barh(y, 100*t[m + '_mean'], xerr=100*t[m + '_std'].fillna(0), color='tab:blue', alpha=0.8, capsize=3)
         if 'base' in t.index: ax.axvline(100*t.loc['base', m + '_mean'], color='grey', ls='--', label='base')
         lo = 100*(t[m + '_mean'] - t[m + '_std'].fillna(0)).min()
-        ax.set(title=name, xlabel=f'{name} (%)', xlim=(max(0, lo - 5), None)); ax.legend(loc='lower right')
-    axs[0].set(yticks=y, yticklabels=[f"{v} (n={n})" for v, n in zip(t.index, t.seeds)], ylabel='variant'); axs[0].invert_yaxis()
-    fig.suptitle(title); fig.tight_layout()
+        ax.set(title=name, xlabel=f'{name} (%)', xlim=(max(0, lo - 5), None))
+        ax.legend(loc='lower right')
+    axs[0].set(yticks=y, yticklabels=[f"{v} (n={n})" for v, n in zip(t.index, t.seeds)], ylabel='variant')
+    axs[0].invert_yaxis()
+    fig.suptitle(title)
+    fig.tight_layout()
     return fig
 
 # %% ../nbs/06_ablations.ipynb #46a84aac
 def time_curves(runs:dict,                # label -> run directory (history.csv and run_card.json)
                 target:float|None=PAPER_RESULTS['accuracy'],  # a horizontal line (the paper's accuracy), None for none
                 ax=None,
-                test:str|None=None,       # a split of each run's metrics.json (e.g. 'PrivateTest') to mark at its chosen epoch; shown, never used to choose
+                test:str|None=None, # a split (e.g. 'PrivateTest') to mark at each run's chosen epoch, never chosen on
                ):                         # the matplotlib axes
     "Validation accuracy of each run against its cumulative training minutes, one line per run, labelled with its CPU."
     import pandas as pd
@@ -177,69 +214,108 @@ def time_curves(runs:dict,                # label -> run directory (history.csv 
     ax = ax or plt.subplots(figsize=(7, 4))[1]
     colours = (plt.cm.tab20 if len(runs) > 10 else plt.cm.tab10).colors  # no two runs share a colour up to 20
     for k, (label, d) in enumerate(runs.items()):
-        d, c = Path(d), colours[k % len(colours)]; h = pd.read_csv(d/'history.csv')
+        d, c = Path(d), colours[k % len(colours)]
+        h = pd.read_csv(d / 'history.csv')
         minutes = (h['elapsed'] if 'elapsed' in h else h['seconds'].cumsum())/60
         card = json.loads((d/'run_card.json').read_text()) if (d/'run_card.json').is_file() else {}
-        ax.plot(minutes, 100*h['valid_acc'], marker='o', ms=3, c=c, label=f"{label} ({card.get('device', 'device not recorded')})")
+        ax.plot(
+            minutes,
+            100 * h['valid_acc'],
+            marker='o',
+            ms=3,
+            c=c,
+            label=f"{label} ({card.get('device', 'device not recorded')})",
+        )
         m = json.loads((d/'metrics.json').read_text()) if test and (d/'metrics.json').is_file() else {}
         if test in m and m.get('best_epoch') in set(h['epoch']):
-            ax.plot(minutes[h['epoch'] == m['best_epoch']], [100*m[test]['accuracy']], marker='*', ms=11, c=c, ls='none')
-    if test: ax.plot([], [], marker='*', ms=9, c='grey', ls='none', label=f'{test} accuracy at the epoch PublicTest chose')
+            ax.plot(
+                minutes[h['epoch'] == m['best_epoch']], [100 * m[test]['accuracy']], marker='*', ms=11, c=c, ls='none'
+            )
+    if test:
+        ax.plot([], [], marker='*', ms=9, c='grey', ls='none', label=f'{test} accuracy at the epoch PublicTest chose')
     if target: ax.axhline(100*target, ls='--', c='k', lw=1, label=f'paper, {100*target:.2f}%')
-    ax.set_xlabel('training minutes (cumulative)'); ax.set_ylabel('accuracy (%)' if test else 'validation accuracy (%)'); ax.grid(alpha=0.3)
+    ax.set_xlabel('training minutes (cumulative)')
+    ax.set_ylabel('accuracy (%)' if test else 'validation accuracy (%)')
+    ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc='upper left', bbox_to_anchor=(0, -0.15))  # below the axes: the curves fill the plot
     return ax
 
 # %% ../nbs/06_ablations.ipynb #a9b8c7d2
-def ablation_findings(t:pd.DataFrame, # `ablation_table`, with a 'base' row
+def ablation_findings(t:pd.DataFrame,  # `ablation_table`, with a 'base' row
                      )->list:          # one markdown line per variant
     "Each variant's accuracy change from the base, in points, flagged as beyond or within the seeds' spread."
     if 'base' not in t.index: raise ValueError("the table has no 'base' variant to compare with.")
     b, out = t.loc['base'], []
     for v, r in t.drop(index='base').iterrows():
-        d, spread = 100*(r.accuracy_mean - b.accuracy_mean), 100*(np.nan_to_num(r.accuracy_std) + np.nan_to_num(b.accuracy_std))
+        d, spread = (
+            100 * (r.accuracy_mean - b.accuracy_mean),
+            100 * (np.nan_to_num(r.accuracy_std) + np.nan_to_num(b.accuracy_std)),
+        )
         verdict = ('one seed: no spread to compare with' if min(r.seeds, b.seeds) < 2 else
                    f"{'beyond' if abs(d) > spread else 'within'} the seeds' spread ({spread:.1f})")
-        rec = ', '.join(f"{c} recall {100*(r[f'recall_{c}_mean'] - b[f'recall_{c}_mean']):+.1f}" for c in ('disgust', 'fear'))
+        rec = ', '.join(
+            f"{c} recall {100 * (r[f'recall_{c}_mean'] - b[f'recall_{c}_mean']):+.1f}" for c in ('disgust', 'fear')
+        )
         out.append(f"- **{v}**: accuracy {d:+.1f} points, {verdict}; {rec}")
     return out
 
 # %% ../nbs/06_ablations.ipynb #e1a2b3c5
-def tta_ensemble_table(root:str|Path, # one folder of `fer_evaluate` outputs per model or ensemble
-                      )->pd.DataFrame: # per folder and TTA mode: members, faces, accuracy, macro F1, gain over no TTA
-    "Accuracy and macro F1 of every `metrics_*.json` below `root`, with the gain of each TTA mode over the same model's plain one."
+def tta_ensemble_table(root:str|Path,  # one folder of `fer_evaluate` outputs per model or ensemble
+                      )->pd.DataFrame:  # per folder and TTA mode: members, faces, accuracy, macro F1, gain over no TTA
+    """Accuracy and macro F1 of every `metrics_*.json` below `root`, with the gain of each TTA mode over the same
+    model's plain one."""
     import pandas as pd
     rows = []
     for f in sorted(Path(root).glob('*/metrics_*.json')):
         m = json.loads(f.read_text())
-        rows.append(dict(model=f.parent.name, members=len(m.get('ensemble', [])) or 1, split=m['split'], tta=m['tta'], n=m['n'],
-                         accuracy=m['accuracy'], macro_f1=m['macro_f1'], minutes=m['card'].get('wall_s', np.nan)/60))
-    if not rows: raise FileNotFoundError(f"{root}: no metrics_*.json below it. Run fer_evaluate --checkpoint ... --out {root}/<name> first.")
+        rows.append(
+            dict(
+                model=f.parent.name,
+                members=len(m.get('ensemble', [])) or 1,
+                split=m['split'],
+                tta=m['tta'],
+                n=m['n'],
+                accuracy=m['accuracy'],
+                macro_f1=m['macro_f1'],
+                minutes=m['card'].get('wall_s', np.nan) / 60,
+            )
+        )
+    if not rows:
+        raise FileNotFoundError(
+            f"{root}: no metrics_*.json below it. Run fer_evaluate --checkpoint ... --out {root}/<name> first."
+        )
     df = pd.DataFrame(rows)
     plain = df[df.tta == 'none'].set_index(['model', 'split']).accuracy
     df['gain_vs_no_tta'] = [a - plain.get((mo, s), np.nan) for mo, s, a in zip(df.model, df.split, df.accuracy)]
-    return df.sort_values(['members', 'model', 'tta'], key=lambda c: c.map({'none': 0, 'flip': 1, 'center': 2, 'tencrop': 3}) if c.name == 'tta' else c).reset_index(drop=True)
+    return df.sort_values(
+        ['members', 'model', 'tta'],
+        key=lambda c: c.map({'none': 0, 'flip': 1, 'center': 2, 'tencrop': 3}) if c.name == 'tta' else c,
+    ).reset_index(drop=True)
+
 
 # %% ../nbs/06_ablations.ipynb #f0fda8aa
-CPU_VARIANTS = ('base', 'no_pretraining', 'no_smoothing', 'no_flip', 'class_weighted', 'focal', 'balanced_sampler')  # × 2 seeds: ≈ 60-75 min of 2 CPU cores (see the budget)
+# × 2 seeds: ≈ 60-75 min of 2 CPU cores (see the budget)
+CPU_VARIANTS = ('base', 'no_pretraining', 'no_smoothing', 'no_flip', 'class_weighted', 'focal', 'balanced_sampler')
 
 @call_parse
 def ablate_cli(root:str='runs/ablations',  # one directory per variant and seed below it
                variants:str=None,          # comma-separated names of `VARIANTS` (default: `CPU_VARIANTS`)
                seeds:str='0,1',            # comma-separated seeds
-               budget:str='default',       # base config, a key of `BUDGETS`: 'default' (48 px, 2 epochs) or 'sizes' (1 epoch on half the faces)
+               budget:str='default',  # a key of `BUDGETS`: 'default' (48 px, 2 epochs) or 'sizes'
                epochs:int=None,            # override the base's epochs
-               data:str=None,              # FER2013 .zip, folder or fer2013.csv (default: $FER2013_PATH or ../shared/data/fer2013.zip)
-               teacher:str=None,           # the teacher file of the distillation variants (default: each variant's committed file under results/teachers, relative to the working directory)
-               keep_last:store_true=False, # keep last.pt of finished runs
-               synthetic:store_true=False, # tiny generated data instead of FER2013 (smoke test)
+               data:str=None,  # FER2013 .zip, folder or fer2013.csv (default: $FER2013_PATH, else the shared copy)
+               teacher:str=None,  # the distillation variants' teacher (default: each one's file in results/teachers)
+               keep_last:store_true=False,  # keep last.pt of finished runs
+               synthetic:store_true=False,  # tiny generated data instead of FER2013 (smoke test)
                show:store_true=False,      # list the variants and their settings, train nothing
                debug:store_true=False,     # show the full traceback of an error
               ):
     "Train the ablation variants × seeds (skipping finished runs), then write the table and figure."
     names = variants.split(',') if variants else list(CPU_VARIANTS)
-    try: seed_list = [int(s) for s in seeds.split(',')]
-    except ValueError: raise ValueError(f"--seeds takes whole numbers, comma-separated (e.g. 0,1), not {seeds!r}") from None
+    try:
+        seed_list = [int(s) for s in seeds.split(',')]
+    except ValueError:
+        raise ValueError(f"--seeds takes whole numbers, comma-separated (e.g. 0,1), not {seeds!r}") from None
     bad = [n for n in names if n not in VARIANTS]
     if bad: raise ValueError(f"unknown variant(s) {', '.join(bad)}; choose from {', '.join(VARIANTS)}.")
     if show:
@@ -255,8 +331,11 @@ def ablate_cli(root:str='runs/ablations',  # one directory per variant and seed 
     run_ablation(base, over, seed_list, root, d, prune=not keep_last,
                  progress=True, command=' '.join(['fer_ablate'] + sys.argv[1:]))
     import matplotlib.pyplot as plt  # after the checks above: a mistaken command line answers at once
-    t = ablation_table(root); atomic_write(Path(root)/'ablation_table.csv', lambda tmp: t.to_csv(tmp))
-    fig = plot_ablation(t); atomic_write(Path(root)/'ablation.png', lambda tmp: fig.savefig(tmp, format='png', dpi=110, bbox_inches='tight')); plt.close(fig)
+    t = ablation_table(root)
+    atomic_write(Path(root) / 'ablation_table.csv', lambda tmp: t.to_csv(tmp))
+    fig = plot_ablation(t)
+    atomic_write(Path(root) / 'ablation.png', lambda tmp: fig.savefig(tmp, format='png', dpi=110, bbox_inches='tight'))
+    plt.close(fig)
     print(format_table(t).to_string())
 
 def fer_ablate():

@@ -18,7 +18,8 @@ __all__ = ['IMAGENET_NORM', 'VIEWS', 'train_tfms', 'eval_tfms', 'describe', 'bat
            'denormalize', 'pipeline_steps', 'show_pipeline', 'show_augmentations']
 
 # %% ../nbs/01_augment.ipynb #eddfb319
-IMAGENET_NORM = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))  # ImageNet's per-channel mean and std of [0,1] pixels: the paper's B0 wants them
+# ImageNet's per-channel mean and std of [0,1] pixels: the paper's B0 wants them
+IMAGENET_NORM = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
 
 # %% ../nbs/01_augment.ipynb #f462335f
 def _train_steps(cfg:AugConfig, norm:tuple=IMAGENET_NORM)->list:
@@ -26,15 +27,30 @@ def _train_steps(cfg:AugConfig, norm:tuple=IMAGENET_NORM)->list:
     import torch
     from torchvision.transforms import v2
     steps = [('to image', v2.ToImage()), ('grey→3ch', v2.Grayscale(num_output_channels=3))]
-    if cfg.crop: steps += [(f'resize {cfg.resize}', v2.Resize((cfg.resize, cfg.resize), antialias=True)), (f'crop {cfg.size}', v2.RandomCrop(cfg.size))]
+    if cfg.crop:
+        steps += [
+            (f'resize {cfg.resize}', v2.Resize((cfg.resize, cfg.resize), antialias=True)),
+            (f'crop {cfg.size}', v2.RandomCrop(cfg.size)),
+        ]
     else: steps += [(f'resize {cfg.size}', v2.Resize((cfg.size, cfg.size), antialias=True))]
     if cfg.flip_p > 0: steps += [(f'flip p={cfg.flip_p:g}', v2.RandomHorizontalFlip(cfg.flip_p))]
     if cfg.rotation > 0: steps += [(f'rotate ±{cfg.rotation:g}°', v2.RandomRotation(cfg.rotation))]
     if cfg.jitter is not None and any(cfg.jitter) and cfg.jitter_p > 0:
         b, c, s = cfg.jitter
-        steps += [(f'jitter {b:g}/{c:g}/{s:g} p={cfg.jitter_p:g}', v2.RandomApply([v2.ColorJitter(brightness=b, contrast=c, saturation=s)], p=cfg.jitter_p))]
+        steps += [
+            (
+                f'jitter {b:g}/{c:g}/{s:g} p={cfg.jitter_p:g}',
+                v2.RandomApply([v2.ColorJitter(brightness=b, contrast=c, saturation=s)], p=cfg.jitter_p),
+            )
+        ]
     steps += [('float', v2.ToDtype(torch.float32, scale=True)), ('normalise', v2.Normalize(*norm))]
-    if cfg.erase_p > 0: steps += [(f'erase p={cfg.erase_p:g} {cfg.erase_scale[0]:g}–{cfg.erase_scale[1]:g}', v2.RandomErasing(p=cfg.erase_p, scale=cfg.erase_scale))]
+    if cfg.erase_p > 0:
+        steps += [
+            (
+                f'erase p={cfg.erase_p:g} {cfg.erase_scale[0]:g}–{cfg.erase_scale[1]:g}',
+                v2.RandomErasing(p=cfg.erase_p, scale=cfg.erase_scale),
+            )
+        ]
     return steps
 
 def train_tfms(cfg:AugConfig=AugConfig(),  # the parameters; `AUG_PRESETS['paper']` by default
@@ -44,14 +60,21 @@ def train_tfms(cfg:AugConfig=AugConfig(),  # the parameters; `AUG_PRESETS['paper
     from torchvision.transforms import v2
     return v2.Compose([t for _, t in _train_steps(cfg, norm)])
 
-def eval_tfms(cfg:AugConfig=AugConfig(), # only `size` is used
+def eval_tfms(cfg:AugConfig=AugConfig(),  # only `size` is used
               norm:tuple=IMAGENET_NORM,  # (mean, std) per RGB channel: the network's
              )->v2.Compose:              # grey 1×H×W uint8 image -> float32 3×size×size
     "The deterministic evaluation pipeline: grey to 3 channels, resize to `size`, normalise."
     import torch
     from torchvision.transforms import v2
-    return v2.Compose([v2.ToImage(), v2.Grayscale(num_output_channels=3), v2.Resize((cfg.size, cfg.size), antialias=True),
-                       v2.ToDtype(torch.float32, scale=True), v2.Normalize(*norm)])
+    return v2.Compose(
+        [
+            v2.ToImage(),
+            v2.Grayscale(num_output_channels=3),
+            v2.Resize((cfg.size, cfg.size), antialias=True),
+            v2.ToDtype(torch.float32, scale=True),
+            v2.Normalize(*norm),
+        ]
+    )
 
 def describe(cfg:AugConfig=AugConfig())->str:
     "The train pipeline as one line of text, for logs and run cards."
@@ -61,7 +84,8 @@ def describe(cfg:AugConfig=AugConfig())->str:
 def batch_mixer(cfg:AugConfig,       # `mixup` and `cutmix` (the α of each; 0 = off) are used
                 num_classes:int=7,   # length of the soft labels
                ):                    # None when both are off, else `f(x, y) -> (x, soft y)`
-    "Mixup and/or CutMix on a batch (torchvision v2): N×C×H×W inputs and N int labels in, mixed inputs and N×`num_classes` label probabilities out."
+    """Mixup and/or CutMix on a batch (torchvision v2): N×C×H×W inputs and N int labels in, mixed inputs and
+    N×`num_classes` label probabilities out."""
     from torchvision.transforms import v2
     mix = [t(alpha=a, num_classes=num_classes) for t, a in ((v2.MixUp, cfg.mixup), (v2.CutMix, cfg.cutmix)) if a > 0]
     if not mix: return None
@@ -91,11 +115,14 @@ def view_tfms(cfg:AugConfig,            # the network's `size` and `resize`
         big = eval_tfms(replace(cfg, size=max(cfg.resize, cfg.size)), norm)
         if view == 'tencrop': return v2.Compose([big, v2.TenCrop(cfg.size), _stack])
         return v2.Compose([big, v2.CenterCrop(cfg.size), lambda x: _stack([x])])
-    return v2.Compose([eval_tfms(cfg, norm), (lambda x: _stack([x, x.flip(-1)])) if view == 'flip' else (lambda x: _stack([x]))])
+    return v2.Compose(
+        [eval_tfms(cfg, norm), (lambda x: _stack([x, x.flip(-1)])) if view == 'flip' else (lambda x: _stack([x]))]
+    )
+
 
 # %% ../nbs/01_augment.ipynb #d74ce424
 def denormalize(x:torch.Tensor,           # normalised …×3×H×W float tensor
-                norm:tuple=IMAGENET_NORM, # the (mean, std) that was applied
+                norm:tuple=IMAGENET_NORM,  # the (mean, std) that was applied
                )->torch.Tensor:            # the same shape, values in [0, 1]
     "Undo `Normalize` for display."
     import torch
@@ -108,7 +135,9 @@ def pipeline_steps(x,                         # one grey face: 1×H×W uint8 ten
                   )->list:                    # (step name, image after that step) pairs, starting with the input
     "Run the train pipeline one step at a time, keeping every intermediate image."
     out = [('input', x)]
-    for name, t in _train_steps(cfg, norm): x = t(x); out.append((name, x))
+    for name, t in _train_steps(cfg, norm):
+        x = t(x)
+        out.append((name, x))
     return out
 
 # %% ../nbs/01_augment.ipynb #6da2e083
@@ -122,13 +151,19 @@ def _show(ax, im, normalised:bool, norm:tuple):
     elif t.dtype == torch.uint8: t = t.float() / 255
     t = t.as_subclass(torch.Tensor)
     ax.imshow(t[0] if t.shape[0] == 1 else t.permute(1, 2, 0), cmap='gray', vmin=0, vmax=1)
-    ax.set_xticks([]); ax.set_yticks([])
-    ax.set_xlabel(f"{t.shape[-1]}×{t.shape[-2]}, {str(im.dtype).replace('torch.', '') if isinstance(im, torch.Tensor) else 'uint8'}\n[{lo:.3g}, {hi:.3g}]", fontsize=8)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel(
+        f"{t.shape[-1]}×{t.shape[-2]}, "
+        f"{str(im.dtype).replace('torch.', '') if isinstance(im, torch.Tensor) else 'uint8'}\n[{lo:.3g}, {hi:.3g}]",
+        fontsize=8,
+    )
+
 
 _INVISIBLE = ('to image', 'grey→3ch', 'float')  # steps that do not change what the face looks like
 
 def show_pipeline(face,                      # one grey face, as `pipeline_steps` takes it
-                  cfg:AugConfig=AugConfig(), # the pipeline; random steps are forced on so each one shows
+                  cfg:AugConfig=AugConfig(),  # the pipeline; random steps are forced on so each one shows
                   norm:tuple=IMAGENET_NORM,  # (mean, std) of the normalisation step
                   seed:int=0,                # seed of the random draws
                   title:str='One face through the train pipeline'):
@@ -144,11 +179,12 @@ def show_pipeline(face,                      # one grey face, as `pipeline_steps
         normalised |= name == 'normalise'
         _show(ax, im, normalised, norm)
         ax.set_title(name + (' (shown\ndenormalised)' if name == 'normalise' else ''), fontsize=9)
-    fig.suptitle(title); fig.tight_layout()
+    fig.suptitle(title)
+    fig.tight_layout()
     return fig
 
 def show_augmentations(face,                      # one grey face
-                       cfg:AugConfig=AugConfig(), # the train pipeline
+                       cfg:AugConfig=AugConfig(),  # the train pipeline
                        norm:tuple=IMAGENET_NORM,  # (mean, std) of the normalisation step
                        n:int=16,                  # augmented copies to draw
                        seed:int=0,                # copy i uses seed `seed+i`
@@ -156,13 +192,16 @@ def show_augmentations(face,                      # one grey face
     "A grid of `n` draws of the train pipeline on one face, denormalised."
     import torch
     import matplotlib.pyplot as plt
-    cols = math.ceil(math.sqrt(n)); rows = math.ceil(n / cols)
+    cols = math.ceil(math.sqrt(n))
+    rows = math.ceil(n / cols)
     fig, axs = plt.subplots(rows, cols, figsize=(1.8*cols, 1.9*rows), squeeze=False)
     tfm = train_tfms(cfg, norm)
     for i, ax in enumerate(axs.flat):
         ax.axis('off')
         if i >= n: continue
         torch.manual_seed(seed + i)
-        ax.imshow(denormalize(tfm(face), norm).permute(1, 2, 0)); ax.set_title(f'seed {seed+i}', fontsize=8)
-    fig.suptitle(title); fig.tight_layout()
+        ax.imshow(denormalize(tfm(face), norm).permute(1, 2, 0))
+        ax.set_title(f'seed {seed + i}', fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
     return fig

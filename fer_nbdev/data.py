@@ -41,7 +41,11 @@ class FERData:
     def __post_init__(self):
         n = len(self.faces)
         if not (len(self.labels) == len(self.split) == len(self.ids) == n):
-            raise ValueError(f"FERData fields disagree in length: faces {n}, labels {len(self.labels)}, split {len(self.split)}, ids {len(self.ids)}")
+            raise ValueError(
+                f"FERData fields disagree in length: faces {n}, labels {len(self.labels)}, split {len(self.split)}, "
+                f"ids {len(self.ids)}"
+            )
+
     def __len__(self): return len(self.faces)
     def __getitem__(self, idx):
         "Subset by index array or boolean mask."
@@ -51,7 +55,8 @@ class FERData:
     def counts(self)->pd.DataFrame:
         "Faces per class (rows) and split (columns), with totals."
         import pandas as pd
-        splits = list(SPLITS) + sorted(set(self.split) - set(SPLITS))  # FER2013's splits, then any other (e.g. 'external')
+        # FER2013's splits, then any other (e.g. 'external')
+        splits = list(SPLITS) + sorted(set(self.split) - set(SPLITS))
         df = pd.crosstab(pd.Categorical(np.array(CLASSES)[self.labels], CLASSES),
                          pd.Categorical(self.split, splits), dropna=False)
         df.index.name, df.columns.name = 'class', 'split'
@@ -60,9 +65,9 @@ class FERData:
         return df
 
 # %% ../nbs/00_data.ipynb #5d4ff550
-def synthetic_fer(n_per_class:int=8, # faces of each class in each split
+def synthetic_fer(n_per_class:int=8,  # faces of each class in each split
                   seed:int=0,         # random seed
-                  size:int=FACE_SIZE, # side of each square face
+                  size:int=FACE_SIZE,  # side of each square face
                  )->FERData:
     "Random, learnable FER2013-shaped data: each class brightens its own band of rows."
     rng = np.random.default_rng(seed)
@@ -72,20 +77,24 @@ def synthetic_fer(n_per_class:int=8, # faces of each class in each split
     band = size // len(CLASSES)
     for i, c in enumerate(labels): faces[i, c*band:(c+1)*band] += 120
     ids = np.array([f"synthetic_{i}" for i in range(len(labels))])
-    return FERData(faces, labels.astype(np.int64), split.astype(str), ids, digest=f"synthetic-{n_per_class}-{seed}-{size}")
+    return FERData(
+        faces, labels.astype(np.int64), split.astype(str), ids, digest=f"synthetic-{n_per_class}-{seed}-{size}"
+    )
+
 
 # %% ../nbs/00_data.ipynb #e64d5508
 _PREFIX_DIR = {'Training': 'train', 'PublicTest': 'test', 'PrivateTest': 'test'}
 
-def save_folder(data:FERData, # faces to write
+def save_folder(data:FERData,  # faces to write
                 path:Path,     # a folder, or a path ending in .zip
-                ext:str='png', # image format: png is lossless, jpg as Kaggle ships it
+                ext:str='png',  # image format: png is lossless, jpg as Kaggle ships it
                )->Path:
     "Write `data` in the Kaggle layout `train|test/<class>/<Split>_<i>.<ext>`, as a folder or a zip."
     path = Path(path)
     def files():
         for i, (face, lab, sp) in enumerate(zip(data.faces, data.labels, data.split)):
-            buf = io.BytesIO(); Image.fromarray(face, 'L').save(buf, format='PNG' if ext == 'png' else 'JPEG')
+            buf = io.BytesIO()
+            Image.fromarray(face, 'L').save(buf, format='PNG' if ext == 'png' else 'JPEG')
             yield f"{_PREFIX_DIR[sp]}/{CLASSES[lab]}/{sp}_{i}.{ext}", buf.getvalue()
     if path.suffix == '.zip':
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -93,7 +102,8 @@ def save_folder(data:FERData, # faces to write
             for name, b in files(): z.writestr(name, b)
     else:
         for name, b in files():
-            (path/name).parent.mkdir(parents=True, exist_ok=True); (path/name).write_bytes(b)
+            (path / name).parent.mkdir(parents=True, exist_ok=True)
+            (path / name).write_bytes(b)
     return path
 
 def save_csv(data:FERData, path:Path)->Path:
@@ -108,14 +118,17 @@ def save_csv(data:FERData, path:Path)->Path:
 _IMG_EXT = {'.jpg', '.jpeg', '.png', '.bmp', '.gif', '.tif', '.tiff', '.webp'}
 _FOLDER_SPLIT = {'train': 'Training', 'test': 'PrivateTest'}
 
-def decode_face(data:bytes, # encoded image file
+def decode_face(data:bytes,  # encoded image file
                 name:str,   # its name, for error messages
                )->np.ndarray:
     "Decode one FER2013 face to a 48×48 uint8 array, or raise an error that names the file."
     try:
-        im = Image.open(io.BytesIO(data)); im.load()
+        im = Image.open(io.BytesIO(data))
+        im.load()
     except (UnidentifiedImageError, OSError, ValueError) as e:
-        raise ValueError(f"{name}: cannot decode this image ({e}). The archive may be damaged: download it again or delete the file.") from None
+        raise ValueError(
+            f"{name}: cannot decode this image ({e}). The archive may be damaged: download it again or delete the file."
+        ) from None
     if im.size != (FACE_SIZE, FACE_SIZE):
         raise ValueError(f"{name}: image is {im.size[0]}×{im.size[1]}, but FER2013 faces are 48×48. "
                          "This is not a FER2013 file: remove it, or point the loader at the FER2013 archive.")
@@ -129,7 +142,10 @@ def parse_entry(name:str)->tuple|None:
     if top not in _FOLDER_SPLIT:
         raise ValueError(f"{name}: expected the image under train/<class>/ or test/<class>/, found '{p.parts[-3]}/'.")
     if cls not in CLASSES:
-        raise ValueError(f"{name}: unknown class folder '{p.parts[-2]}'. FER2013 class folders are {', '.join(CLASSES)}; rename or remove this folder.")
+        raise ValueError(
+            f"{name}: unknown class folder '{p.parts[-2]}'. FER2013 class folders are {', '.join(CLASSES)}; rename "
+            "or remove this folder."
+        )
     m = re.match(r'(Training|PublicTest|PrivateTest)_', p.name)
     return (m.group(1) if m else None, _FOLDER_SPLIT[top]), CLASSES.index(cls)
 
@@ -145,9 +161,15 @@ def _entries(path:Path)->list:
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as e:
             raise ValueError(f"{path}:{name}: this member of the archive is damaged ({e}). Download the archive again, "
                              "or extract it and delete or replace this file.") from None
-    return [(i.filename, (lambda n=i.filename: member(n))) for i in sorted(z.infolist(), key=lambda i: i.filename) if not i.is_dir()]
 
-def read_folder(path:Path, # FER2013 image-folder archive: a .zip or an extracted folder
+    return [
+        (i.filename, (lambda n=i.filename: member(n)))
+        for i in sorted(z.infolist(), key=lambda i: i.filename)
+        if not i.is_dir()
+    ]
+
+
+def read_folder(path:Path,  # FER2013 image-folder archive: a .zip or an extracted folder
                 progress:bool=True)->FERData:
     "Read the Kaggle image-folder layout of FER2013 (`train|test/<class>/*.jpg`)."
     path = Path(path)
@@ -158,53 +180,87 @@ def read_folder(path:Path, # FER2013 image-folder archive: a .zip or an extracte
         (prefix, folder_split), label = entry
         guessed += prefix is None
         faces.append(decode_face(read(), f"{path}/{name}" if path.is_dir() else f"{path}:{name}"))
-        labels.append(label); split.append(prefix or folder_split); ids.append(name)
+        labels.append(label)
+        split.append(prefix or folder_split)
+        ids.append(name)
     if not faces:
-        raise ValueError(f"{path}: no images found. Expected FER2013's layout train/<class>/*.jpg and test/<class>/*.jpg "
-                         "(the Kaggle 'fer2013' archive); check the path.")
+        raise ValueError(
+            f"{path}: no images found. Expected FER2013's layout train/<class>/*.jpg and test/<class>/*.jpg "
+            "(the Kaggle 'fer2013' archive); check the path."
+        )
     if guessed:
-        warnings.warn(f"{path}: {guessed} images have no Training_/PublicTest_/PrivateTest_ prefix; their split was taken "
-                      "from the folder (train -> Training, test -> PrivateTest), so PublicTest cannot be separated.")
+        warnings.warn(
+            f"{path}: {guessed} images have no Training_/PublicTest_/PrivateTest_ prefix; their split was taken "
+            "from the folder (train -> Training, test -> PrivateTest), so PublicTest cannot be separated."
+        )
     return FERData(np.stack(faces), np.array(labels, dtype=np.int64), np.array(split), np.array(ids))
 
 # %% ../nbs/00_data.ipynb #6b9c61c6
 def _parse_pixels(s, row:int)->np.ndarray:
     vals = str(s).split()
     if len(vals) != FACE_SIZE*FACE_SIZE:
-        raise ValueError(f"row {row}: 'pixels' has {len(vals)} values, expected {FACE_SIZE*FACE_SIZE} (48×48). Fix or drop this row.")
-    try: a = np.array(vals, dtype=np.int64)
-    except ValueError: raise ValueError(f"row {row}: 'pixels' holds a value that is not an integer. Fix or drop this row.") from None
-    if a.min() < 0 or a.max() > 255: raise ValueError(f"row {row}: 'pixels' has values outside 0-255. Fix or drop this row.")
+        raise ValueError(
+            f"row {row}: 'pixels' has {len(vals)} values, expected {FACE_SIZE * FACE_SIZE} (48×48). Fix or drop this "
+            "row."
+        )
+    try:
+        a = np.array(vals, dtype=np.int64)
+    except ValueError:
+        raise ValueError(f"row {row}: 'pixels' holds a value that is not an integer. Fix or drop this row.") from None
+    if a.min() < 0 or a.max() > 255:
+        raise ValueError(f"row {row}: 'pixels' has values outside 0-255. Fix or drop this row.")
     return a.astype(np.uint8).reshape(FACE_SIZE, FACE_SIZE)
 
 def read_csv(path:Path, progress:bool=True)->FERData:
     "Read the challenge's `fer2013.csv` (`emotion,pixels,Usage`), mapping its class codes onto `CLASSES`."
     import pandas as pd
     path = Path(path)
-    try: df = pd.read_csv(path, dtype={'pixels': str})
-    except pd.errors.EmptyDataError: raise ValueError(f"{path}: the file is empty; expected columns emotion,pixels,Usage.") from None
+    try:
+        df = pd.read_csv(path, dtype={'pixels': str})
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{path}: the file is empty; expected columns emotion,pixels,Usage.") from None
     missing = {'emotion', 'pixels', 'Usage'} - set(df.columns)
-    if missing: raise ValueError(f"{path}: missing column(s) {', '.join(sorted(missing))}; FER2013's CSV has emotion,pixels,Usage.")
+    if missing:
+        raise ValueError(
+            f"{path}: missing column(s) {', '.join(sorted(missing))}; FER2013's CSV has emotion,pixels,Usage."
+        )
     if df.empty: raise ValueError(f"{path}: no rows; expected FER2013 faces.")
     bad = ~df.emotion.isin(range(len(CSV_CLASSES)))
-    if bad.any(): raise ValueError(f"{path}: row {bad.idxmax()+2}: emotion '{df.emotion[bad.idxmax()]}' is not a code 0-6.")
+    if bad.any():
+        raise ValueError(f"{path}: row {bad.idxmax() + 2}: emotion '{df.emotion[bad.idxmax()]}' is not a code 0-6.")
     bad = ~df.Usage.isin(SPLITS)
-    if bad.any(): raise ValueError(f"{path}: row {bad.idxmax()+2}: Usage '{df.Usage[bad.idxmax()]}' is not one of {', '.join(SPLITS)}.")
-    faces = np.stack([_parse_pixels(s, i+2) for i, s in enumerate(tqdm(df.pixels, desc=f"parsing {path.name}", disable=not progress, leave=False))])
+    if bad.any():
+        raise ValueError(
+            f"{path}: row {bad.idxmax() + 2}: Usage '{df.Usage[bad.idxmax()]}' is not one of {', '.join(SPLITS)}."
+        )
+    faces = np.stack(
+        [
+            _parse_pixels(s, i + 2)
+            for i, s in enumerate(tqdm(df.pixels, desc=f"parsing {path.name}", disable=not progress, leave=False))
+        ]
+    )
     return FERData(faces, CSV_TO_LABEL[df.emotion.to_numpy()].astype(np.int64), df.Usage.to_numpy(str),
                    np.array([f"row{i+2}" for i in range(len(df))]))
 
 # %% ../nbs/00_data.ipynb #068cbdb3
 _REPO = Path(__file__).resolve().parents[1] if '__file__' in globals() else Path.cwd().parent
-DEFAULT_LOCATIONS = (_REPO/'../shared/data/fer2013.zip', Path('../shared/data/fer2013.zip'), Path('../../shared/data/fer2013.zip'))
+DEFAULT_LOCATIONS = (
+    _REPO / '../shared/data/fer2013.zip',
+    Path('../shared/data/fer2013.zip'),
+    Path('../../shared/data/fer2013.zip'),
+)
+
 
 def find_fer2013(path:str|Path|None=None)->Path:
     "Locate FER2013: `path`, else `$FER2013_PATH`, else `../shared/data/fer2013.zip`."
     if path is None: path = os.environ.get('FER2013_PATH') or None
     if path is not None:
-        if not Path(path).exists(): raise FileNotFoundError(f"FER2013 not found at {path}. Check the path (or $FER2013_PATH).")
+        if not Path(path).exists():
+            raise FileNotFoundError(f"FER2013 not found at {path}. Check the path (or $FER2013_PATH).")
         if not (Path(path).is_file() or Path(path).is_dir()):
-            raise ValueError(f"{path} is not a file or a folder (a device or a pipe?): pass the .zip, folder or fer2013.csv")
+            raise ValueError(
+                f"{path} is not a file or a folder (a device or a pipe?): pass the .zip, folder or fer2013.csv"
+            )
         return Path(path)
     for p in DEFAULT_LOCATIONS:
         if p.exists(): return p.resolve()
@@ -216,7 +272,8 @@ def find_fer2013(path:str|Path|None=None)->Path:
 # %% ../nbs/00_data.ipynb #33e751f0
 def source_digest(path:Path)->str:
     "sha256 of a file's bytes, or of a folder's files (names and bytes): a copy of the same data has the same digest."
-    h = hashlib.sha256(); path = Path(path)
+    h = hashlib.sha256()
+    path = Path(path)
     if path.is_dir():
         for f in sorted(path.rglob('*')):
             if f.is_file(): h.update(f"{f.relative_to(path)}\0{hashlib.sha256(f.read_bytes()).hexdigest()}\n".encode())
@@ -229,7 +286,7 @@ def cache_dir()->Path:
     "Where decoded datasets are cached: `$FER_NBDEV_CACHE`, else `~/.cache/fer_nbdev`."
     return Path(os.environ.get('FER_NBDEV_CACHE', Path.home()/'.cache'/'fer_nbdev'))
 
-def load_fer2013(path:str|Path|None=None, # .zip, extracted folder or fer2013.csv; None: `find_fer2013`
+def load_fer2013(path:str|Path|None=None,  # .zip, extracted folder or fer2013.csv; None: `find_fer2013`
                  cache:bool=True,          # reuse the decoded arrays on the next call
                  progress:bool=True,       # show a progress bar while decoding
                 )->FERData:
@@ -240,7 +297,8 @@ def load_fer2013(path:str|Path|None=None, # .zip, extracted folder or fer2013.cs
     if cache and cfile.exists():
         try:
             with np.load(cfile) as z: return FERData(z['faces'], z['labels'], z['split'], z['ids'], digest)
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError) as e:  # truncated, overwritten, not an npz
+        # truncated, overwritten, not an npz
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError) as e:
             warnings.warn(f"{cfile}: the cache file is damaged ({type(e).__name__}: {e}); rebuilding it from {path}.")
     reader = read_csv if path.suffix.lower() == '.csv' else read_folder
     data = reader(path, progress=progress)
@@ -253,7 +311,8 @@ def write_cache(data:FERData, cfile:Path):
     tmp = None
     try:
         cfile.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f'.{cfile.name}.', suffix='.tmp', dir=cfile.parent)  # concurrent loads never mix
+        # concurrent loads never mix
+        fd, tmp = tempfile.mkstemp(prefix=f'.{cfile.name}.', suffix='.tmp', dir=cfile.parent)
         with os.fdopen(fd, 'wb') as f: np.savez(f, faces=data.faces, labels=data.labels, split=data.split, ids=data.ids)
         mask = os.umask(0)
         os.umask(mask)
@@ -268,7 +327,7 @@ def write_cache(data:FERData, cfile:Path):
 PROTOCOLS = ('standard', 'paper')
 
 def split_indices(data:FERData,       # the dataset
-                  protocol:str='standard', # 'standard' or 'paper'
+                  protocol:str='standard',  # 'standard' or 'paper'
                   valid_pct:float=0.1,  # fraction of Training held out for validation ('paper')
                   seed:int=42,          # seed of that hold-out
                  )->dict:
@@ -276,11 +335,14 @@ def split_indices(data:FERData,       # the dataset
     idx = {s: np.flatnonzero(data.split == s) for s in SPLITS}
     if protocol == 'standard':
         for s in SPLITS:
-            if not len(idx[s]): raise ValueError(f"protocol 'standard' needs {s} faces, but this data has none. Use protocol='paper'.")
+            if not len(idx[s]):
+                raise ValueError(f"protocol 'standard' needs {s} faces, but this data has none. Use protocol='paper'.")
         return dict(train=idx['Training'], valid=idx['PublicTest'], test=idx['PrivateTest'])
     if protocol == 'paper':
         from sklearn.model_selection import train_test_split
-        tr, va = train_test_split(idx['Training'], test_size=valid_pct, random_state=seed, stratify=data.labels[idx['Training']])
+        tr, va = train_test_split(
+            idx['Training'], test_size=valid_pct, random_state=seed, stratify=data.labels[idx['Training']]
+        )
         return dict(train=np.sort(tr), valid=np.sort(va), test=np.concatenate([idx['PublicTest'], idx['PrivateTest']]))
     raise ValueError(f"unknown protocol {protocol!r}; choose one of {PROTOCOLS}.")
 
@@ -295,8 +357,8 @@ def eval_sets(data:FERData,  # the dataset
 
 # %% ../nbs/00_data.ipynb #9c480dcc
 def train_subset(idx:np.ndarray,    # indices of the training split
-                 labels:np.ndarray, # labels of the whole dataset
-                 fraction:float=1., # share to keep, in (0, 1]
+                 labels:np.ndarray,  # labels of the whole dataset
+                 fraction:float=1.,  # share to keep, in (0, 1]
                  seed:int=0,        # which share
                 )->np.ndarray:      # sorted indices, every class in proportion
     "A stratified random `fraction` of the training indices `idx` (all of them for 1)."
@@ -330,22 +392,50 @@ def fer_dataloaders(data:FERData, protocol:str='standard', train_tfm=None, eval_
     from torch.utils.data import DataLoader
     ds = fer_datasets(data, protocol, train_tfm, eval_tfm, **kwargs)
     g = torch.Generator().manual_seed(seed)
-    return {k: DataLoader(d, bs, shuffle=k == 'train', drop_last=False, num_workers=num_workers, generator=g if k == 'train' else None,
-                          persistent_workers=num_workers > 0) for k, d in ds.items()}
+    return {
+        k: DataLoader(
+            d,
+            bs,
+            shuffle=k == 'train',
+            drop_last=False,
+            num_workers=num_workers,
+            generator=g if k == 'train' else None,
+            persistent_workers=num_workers > 0,
+        )
+        for k, d in ds.items()
+    }
 
 # %% ../nbs/00_data.ipynb #8637bafe
-CLASS_ALIASES = {**{c: c for c in CLASSES},
-                 'anger': 'angry', 'an': 'angry', 'disgusted': 'disgust', 'di': 'disgust',
-                 'fearful': 'fear', 'afraid': 'fear', 'scared': 'fear', 'fe': 'fear',
-                 'happiness': 'happy', 'joy': 'happy', 'ha': 'happy', 'neutrality': 'neutral', 'calm': 'neutral', 'ne': 'neutral',
-                 'sadness': 'sad', 'sa': 'sad', 'surprised': 'surprise', 'su': 'surprise'}  # folder name (lower case) -> class
+CLASS_ALIASES = {
+    **{c: c for c in CLASSES},
+    'anger': 'angry',
+    'an': 'angry',
+    'disgusted': 'disgust',
+    'di': 'disgust',
+    'fearful': 'fear',
+    'afraid': 'fear',
+    'scared': 'fear',
+    'fe': 'fear',
+    'happiness': 'happy',
+    'joy': 'happy',
+    'ha': 'happy',
+    'neutrality': 'neutral',
+    'calm': 'neutral',
+    'ne': 'neutral',
+    'sadness': 'sad',
+    'sa': 'sad',
+    'surprised': 'surprise',
+    'su': 'surprise',
+}  # folder name (lower case) -> class
 
 def to_face(im:Image.Image,      # any PIL image: colour, grey, any size
             size:int=FACE_SIZE,  # side of the output
            )->np.ndarray:        # size×size uint8 grey
     "An image as a FER2013-style face: grey, centre square, resized to 48×48."
     im = im if im.mode == 'L' else im.convert('L')
-    w, h = im.size; s = min(w, h); l, t = (w - s)//2, (h - s)//2
+    w, h = im.size
+    s = min(w, h)
+    l, t = (w - s) // 2, (h - s) // 2
     if (w, h) != (s, s): im = im.crop((l, t, l + s, t + s))
     if s != size: im = im.resize((size, size), Image.Resampling.BOX if s > size else Image.Resampling.BILINEAR)
     return np.asarray(im, dtype=np.uint8)
@@ -353,7 +443,11 @@ def to_face(im:Image.Image,      # any PIL image: colour, grey, any size
 def _class_folders(path:Path)->list:
     "(folder name, class or None, image files) of every class folder of `path`."
     path = Path(path)
-    if not path.is_dir(): raise FileNotFoundError(f"{path}: no such folder. Expected a face dataset with one folder per class (e.g. CK+48: anger/ disgust/ fear/ ...).")
+    if not path.is_dir():
+        raise FileNotFoundError(
+            f"{path}: no such folder. Expected a face dataset with one folder per class (e.g. CK+48: anger/ disgust/ "
+            "fear/ ...)."
+        )
     is_img = lambda f: f.is_file() and f.suffix.lower() in _IMG_EXT and not f.name.startswith('.')
     return [(d.name, CLASS_ALIASES.get(d.name.strip().lower()), [f for f in sorted(d.rglob('*')) if is_img(f)])
             for d in sorted(path.iterdir()) if d.is_dir() and not d.name.startswith('.')]
@@ -361,7 +455,10 @@ def _class_folders(path:Path)->list:
 def folder_classes(path:Path)->pd.DataFrame:
     "The class folders of a folder-per-class dataset: folder, the class it stands for (None: unknown) and its images."
     import pandas as pd
-    df = pd.DataFrame([dict(folder=f, cls=c, images=len(fs)) for f, c, fs in _class_folders(path)], columns=['folder', 'cls', 'images'])
+    df = pd.DataFrame(
+        [dict(folder=f, cls=c, images=len(fs)) for f, c, fs in _class_folders(path)],
+        columns=['folder', 'cls', 'images'],
+    )
     df['cls'] = df.cls.astype(object).where(df.cls.notna(), None)  # None, not NaN, for an unknown class
     return df
 
@@ -370,36 +467,76 @@ def read_face_folder(path:Path,             # a folder with one subfolder of fac
                      progress:bool=True,     # show a progress bar while decoding
                     )->FERData:
     "Read a folder-per-class face dataset (CK+48, JAFFE, ...) as 48×48 grey FER2013-style faces."
-    path = Path(path); folders = [(f, c, fs) for f, c, fs in _class_folders(path) if fs]
-    if not folders: raise ValueError(f"{path}: no class folders with images found. Expected one folder per class holding the face images "
-                                     "(e.g. CK+48: anger/ contempt/ disgust/ fear/ happy/ sadness/ surprise/).")
+    path = Path(path)
+    folders = [(f, c, fs) for f, c, fs in _class_folders(path) if fs]
+    if not folders:
+        raise ValueError(
+            f"{path}: no class folders with images found. Expected one folder per class holding the face images "
+            "(e.g. CK+48: anger/ contempt/ disgust/ fear/ happy/ sadness/ surprise/)."
+        )
     unknown = [(f, len(fs)) for f, c, fs in folders if c is None]
     if len(unknown) == len(folders):
-        raise ValueError(f"{path}: none of its class folders ({', '.join(f for f, _ in unknown)}) is a class the model knows. "
-                         f"Known: {', '.join(CLASSES)}, or an alias ({', '.join(k for k in CLASS_ALIASES if k not in CLASSES)}).")
-    if unknown: warnings.warn(f"{path}: skipped {sum(n for _, n in unknown)} images of classes the model does not know: "
-                              + ', '.join(f"{f}/ ({n} images)" for f, n in unknown))
+        raise ValueError(
+            f"{path}: none of its class folders ({', '.join(f for f, _ in unknown)}) is a class the model knows. "
+            f"Known: {', '.join(CLASSES)}, or an alias ({', '.join(k for k in CLASS_ALIASES if k not in CLASSES)})."
+        )
+    if unknown:
+        warnings.warn(
+            f"{path}: skipped {sum(n for _, n in unknown)} images of classes the model does not know: "
+            + ', '.join(f"{f}/ ({n} images)" for f, n in unknown)
+        )
     faces, labels, ids, bad = [], [], [], []
     files = [(c, f) for _, c, fs in folders if c is not None for f in fs]
     for c, f in tqdm(files, desc=f"reading {path.name}", disable=not progress, leave=False):
         try:
             with Image.open(f) as im: faces.append(to_face(im))
         except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as e:
-            bad.append(f"{f.relative_to(path)} ({' '.join(str(e).split()) or type(e).__name__})"); continue
-        labels.append(CLASSES.index(c)); ids.append(str(f.relative_to(path)))
-    if bad and not faces: raise ValueError(f"{path}: none of its {len(bad)} images can be decoded, e.g. {bad[0]}. Are they images (png, jpg, ...) and not damaged?")
-    if bad: warnings.warn(f"{path}: skipped {len(bad)} image{'s' if len(bad) > 1 else ''} that cannot be decoded (remove or replace them): {'; '.join(bad[:5])}"
-                          + (f"; and {len(bad) - 5} more" if len(bad) > 5 else ''))
-    return FERData(np.stack(faces), np.array(labels, dtype=np.int64), np.full(len(faces), split), np.array(ids), digest=source_digest(path))
+            bad.append(f"{f.relative_to(path)} ({' '.join(str(e).split()) or type(e).__name__})")
+            continue
+        labels.append(CLASSES.index(c))
+        ids.append(str(f.relative_to(path)))
+    if bad and not faces:
+        raise ValueError(
+            f"{path}: none of its {len(bad)} images can be decoded, e.g. {bad[0]}. Are they images (png, jpg, ...) "
+            "and not damaged?"
+        )
+    if bad:
+        warnings.warn(
+            f"{path}: skipped {len(bad)} image{'s' if len(bad) > 1 else ''} that cannot be decoded (remove or "
+            f"replace them): {'; '.join(bad[:5])}"
+            + (f"; and {len(bad) - 5} more" if len(bad) > 5 else '')
+        )
+    return FERData(
+        np.stack(faces),
+        np.array(labels, dtype=np.int64),
+        np.full(len(faces), split),
+        np.array(ids),
+        digest=source_digest(path),
+    )
+
 
 # %% ../nbs/00_data.ipynb #3377a89e
-PAPER_TABLE3_SUPPORT = {'angry': 958, 'disgust': 111, 'fear': 1024, 'happy': 1774, 'neutral': 1233, 'sad': 1247, 'surprise': 831}  # paper, Table III
+PAPER_TABLE3_SUPPORT = {
+    'angry': 958,
+    'disgust': 111,
+    'fear': 1024,
+    'happy': 1774,
+    'neutral': 1233,
+    'sad': 1247,
+    'surprise': 831,
+}  # paper, Table III
+
 
 # %% ../nbs/00_data.ipynb #5537f26f
 def plot_class_distribution(data:FERData, ax=None):
     "Bar chart of faces per class in each split."
     import matplotlib.pyplot as plt, seaborn as sns
-    df = data.counts().drop(index='total', columns='total').reset_index().melt(id_vars='class', var_name='split', value_name='faces')
+    df = (
+        data.counts()
+        .drop(index='total', columns='total')
+        .reset_index()
+        .melt(id_vars='class', var_name='split', value_name='faces')
+    )
     if ax is None: _, ax = plt.subplots(figsize=(9, 4))
     sns.barplot(df, x='class', y='faces', hue='split', ax=ax)
     ax.set(title='FER2013: faces per class and split', xlabel='class', ylabel='faces')
@@ -414,7 +551,9 @@ def show_faces(data:FERData, n:int=8, seed:int=0, split:str='Training'):
     for r, c in enumerate(CLASSES):
         pick = rng.choice(np.flatnonzero((data.labels == r) & (data.split == split)), n, replace=False)
         for ax, i in zip(axs[r], pick):
-            ax.imshow(data.faces[i], cmap='gray', vmin=0, vmax=255); ax.set_xticks([]); ax.set_yticks([])
+            ax.imshow(data.faces[i], cmap='gray', vmin=0, vmax=255)
+            ax.set_xticks([])
+            ax.set_yticks([])
         axs[r, 0].set_ylabel(c, rotation=0, ha='right', va='center')
     fig.suptitle(f'FER2013 {split}: {n} faces per class')
     return fig

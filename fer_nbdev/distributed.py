@@ -27,16 +27,21 @@ def is_main()->bool:
     "True in the process that prints and writes files: rank 0, or the only process."
     return world()[0] == 0
 
-def init_distributed(device:torch.device|str='cpu', # the device asked for; on CUDA each process takes GPU `LOCAL_RANK`
+def init_distributed(device:torch.device|str='cpu',  # the device asked for; on CUDA each process takes GPU `LOCAL_RANK`
                     )->torch.device:                # this process's device
-    "Join the process group `torchrun` describes in the environment (NCCL on CUDA, gloo on CPU); a no-op in one process."
+    """Join the process group `torchrun` describes in the environment (NCCL on CUDA, gloo on CPU); a no-op in one
+    process."""
     import torch
     import torch.distributed as dist
     device = torch.device(device)
     if int(os.environ.get('WORLD_SIZE', 1)) == 1: return device
-    if device.type == 'cuda': device = torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0))); torch.cuda.set_device(device)
+    if device.type == 'cuda':
+        device = torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)))
+        torch.cuda.set_device(device)
     if not dist.is_initialized():
-        dist.init_process_group('nccl' if device.type == 'cuda' else 'gloo', device_id=device if device.type == 'cuda' else None)
+        dist.init_process_group(
+            'nccl' if device.type == 'cuda' else 'gloo', device_id=device if device.type == 'cuda' else None
+        )
     return device
 
 def cleanup_distributed():
@@ -47,8 +52,9 @@ def cleanup_distributed():
 # %% ../nbs/01b_distributed.ipynb #1dccbb8a
 def shard_sampler(n:int,      # training examples
                   seed:int=0,  # epoch e shuffles with seed + e, the same on every rank
-                 )->DistributedSampler|None: # None in one process
-    "This process's shard of every epoch's shuffled indices: the permutation cut to a multiple of the world size, then every world-size-th index from the rank."
+                 )->DistributedSampler|None:  # None in one process
+    """This process's shard of every epoch's shuffled indices: the permutation cut to a multiple of the world size, then
+    every world-size-th index from the rank."""
     from torch.utils.data import DistributedSampler
     rank, ws = world()
     if ws == 1: return None
@@ -71,14 +77,18 @@ def all_mean(xs)->tuple:
     import torch.distributed as dist
     ws = world()[1]
     if ws == 1: return tuple(xs)
-    got = [None]*ws; dist.all_gather_object(got, [float(x) for x in xs])
+    got = [None] * ws
+    dist.all_gather_object(got, [float(x) for x in xs])
     return tuple(sum(v)/ws for v in zip(*got))
 
 def from_main(x):
     "Rank 0's `x`, on every rank."
     import torch.distributed as dist
     if world()[1] == 1: return x
-    box = [x]; dist.broadcast_object_list(box, src=0); return box[0]
+    box = [x]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]
+
 
 def barrier():
     "Wait until every rank gets here (a no-op in one process)."

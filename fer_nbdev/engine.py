@@ -30,7 +30,8 @@ def affine_params(n:int,                   # images in the batch
                   generator:torch.Generator|None=None, # CPU generator of the draws (None: torch's global one)
                  )->dict:                  # top, left (int64 crop offsets), flip (bool), angle (degrees)
     "Draw crop offsets, flips and rotation angles for `n` images, distributed as the reference pipeline draws them."
-    R, S = _sides(cfg); g = generator
+    R, S = _sides(cfg)
+    g = generator
     top, left = torch.randint(0, R-S+1, (n,), generator=g), torch.randint(0, R-S+1, (n,), generator=g)
     flip = torch.rand(n, generator=g) < cfg.flip_p
     angle = (torch.rand(n, generator=g)*2 - 1) * cfg.rotation
@@ -41,14 +42,15 @@ def affine_theta(p:dict,          # `affine_params` output
                 )->torch.Tensor:  # n×2×3 float32: output -> source, normalised coordinates
     "The `affine_grid` matrices mapping each output pixel to the 48×48 source: crop, flip and rotation in one."
     R, S = _sides(cfg)
-    a = torch.deg2rad(p['angle'].double()); c, s = a.cos(), a.sin()
+    a = torch.deg2rad(p['angle'].double())
+    c, s = a.cos(), a.sin()
     fx, k = 1 - 2*p['flip'].double(), S/R
     return torch.stack([torch.stack([fx*c*k, -fx*s*k, (S + 2*p['left'].double())/R - 1], -1),
                         torch.stack([   s*k,     c*k, (S + 2*p['top'].double())/R - 1], -1)], -2).float()
 
 def batch_affine(n:int,           # images in the batch
                  cfg:AugConfig,   # the train pipeline's parameters
-                 generator:torch.Generator|None=None, # CPU generator of the draws
+                 generator:torch.Generator|None=None,  # CPU generator of the draws
                  device=None,     # where the matrices go (default CPU)
                 )->torch.Tensor:  # n×2×3 matrices for `batch_warp`
     "Random crop, flip and rotation of `n` images as `affine_grid` matrices."
@@ -59,22 +61,29 @@ def _centres(n:int, like:torch.Tensor)->torch.Tensor:
     "Normalised coordinates of the centres of `n` pixels along one side (`align_corners=False`)."
     return (torch.arange(n, dtype=like.dtype, device=like.device)*2 + 1)/n - 1
 
-def affine_grid(theta:torch.Tensor, # N×2×3 matrices
+def affine_grid(theta:torch.Tensor,  # N×2×3 matrices
                 size:int,           # output side S
-               )->torch.Tensor:     # N×S×S×2 sampling grid, as `F.affine_grid(theta, (N, 1, S, S), align_corners=False)`
+               )->torch.Tensor:     # N×S×S×2 sampling grid, as `F.affine_grid(theta, (N,1,S,S), align_corners=False)`
     "`F.affine_grid` for square outputs, built from two outer sums: several times faster on a CPU."
     c, (A, t) = _centres(size, theta), (theta[:, :, :2], theta[:, :, 2])
     grid = torch.empty(len(theta), size, size, 2, dtype=theta.dtype, device=theta.device)
-    for k in range(2): torch.add((A[:, k, 0, None]*c)[:, None, :], (A[:, k, 1, None]*c + t[:, k, None])[:, :, None], out=grid[..., k])
+    for k in range(2):
+        torch.add(
+            (A[:, k, 0, None] * c)[:, None, :], (A[:, k, 1, None] * c + t[:, k, None])[:, :, None], out=grid[..., k]
+        )
     return grid
 
-def crop_mask(theta:torch.Tensor, # N×2×3 `affine_theta` matrices
+def crop_mask(theta:torch.Tensor,  # N×2×3 `affine_theta` matrices
               size:int,           # output side S
              )->torch.Tensor:     # N×S×S bool: True where the output pixel comes from inside the crop
     "Which output pixels the rotation takes from inside the crop window, row by row as intervals."
     c = _centres(size, theta)
-    M = theta[:, :, :2] / theta[:, :, :2].det().abs().sqrt()[:, None, None]  # flip·rotation: crop-frame coordinates are M·u
-    lo, hi = torch.full((len(theta), size), -math.inf, device=theta.device), torch.full((len(theta), size), math.inf, device=theta.device)
+    # flip·rotation: crop-frame coordinates are M·u
+    M = theta[:, :, :2] / theta[:, :, :2].det().abs().sqrt()[:, None, None]
+    lo, hi = (
+        torch.full((len(theta), size), -math.inf, device=theta.device),
+        torch.full((len(theta), size), math.inf, device=theta.device),
+    )
     for r in range(2):  # |M[r,0]·x + M[r,1]·y| <= 1 bounds x on row y
         a, b = M[:, r, 0, None], M[:, r, 1, None]*c
         x1, x2, flat, ok = (-1 - b)/a, (1 - b)/a, a == 0, b.abs() <= 1
@@ -90,21 +99,32 @@ def batch_warp(faces:torch.Tensor,   # N×H×W or N×1×H×W uint8 grey faces
               )->torch.Tensor:       # N×1×S×S float32 in [0, 1]
     "Crop, flip and rotate a batch of grey faces with one bilinear `grid_sample` from the source."
     x = faces.reshape(len(faces), 1, *faces.shape[-2:]).float().div_(255)
-    if resize and resize < max(x.shape[-2:]): x = F.interpolate(x, (resize, resize), mode='bilinear', antialias=True, align_corners=False)
+    if resize and resize < max(x.shape[-2:]):
+        x = F.interpolate(x, (resize, resize), mode='bilinear', antialias=True, align_corners=False)
     theta = theta.to(x.device, x.dtype)
     out = F.grid_sample(x, affine_grid(theta, size), mode='bilinear', padding_mode='border', align_corners=False)
     return out.masked_fill_(~crop_mask(theta, size)[:, None], 0) if clip else out
 
 # %% ../nbs/01a_engine.ipynb #7700b71d
 def jitter_params(n:int,         # images in the batch
-                  cfg:AugConfig, # `jitter` and `jitter_p` are used
-                  generator:torch.Generator|None=None, # CPU generator of the draws
+                  cfg:AugConfig,  # `jitter` and `jitter_p` are used
+                  generator:torch.Generator|None=None,  # CPU generator of the draws
                  )->dict:        # on (bool), brightness, contrast, saturation (1 where off), brightness_first (bool)
     "Draw which images get jittered, their factors and the order of brightness and contrast."
-    g = generator; b, c, s = cfg.jitter if cfg.jitter is not None else (0, 0, 0)
+    g = generator
+    b, c, s = cfg.jitter if cfg.jitter is not None else (0, 0, 0)
     on = (torch.rand(n, generator=g) < cfg.jitter_p) & bool(any((b, c, s)))
-    factor = lambda m: torch.where(on, torch.empty(n).uniform_(max(0, 1-m), 1+m, generator=g), 1.) if m else torch.ones(n)
-    return dict(on=on, brightness=factor(b), contrast=factor(c), saturation=factor(s), brightness_first=torch.rand(n, generator=g) < 0.5)
+    factor = lambda m: (
+        torch.where(on, torch.empty(n).uniform_(max(0, 1 - m), 1 + m, generator=g), 1.0) if m else torch.ones(n)
+    )
+    return dict(
+        on=on,
+        brightness=factor(b),
+        contrast=factor(c),
+        saturation=factor(s),
+        brightness_first=torch.rand(n, generator=g) < 0.5,
+    )
+
 
 def _grey(x:torch.Tensor)->torch.Tensor:
     "ITU-R 601 luma of a 3-channel batch, as torchvision's rgb_to_grayscale; a 1-channel batch is its own grey."
@@ -112,9 +132,9 @@ def _grey(x:torch.Tensor)->torch.Tensor:
 
 def batch_jitter(x:torch.Tensor,   # N×C×H×W float in [0, 1], C = 1 (grey) or 3
                  cfg:AugConfig,    # `jitter` and `jitter_p` are used
-                 generator:torch.Generator|None=None, # CPU generator of the draws
+                 generator:torch.Generator|None=None,  # CPU generator of the draws
                  params:dict|None=None, # `jitter_params` output (on x's device); drawn when None
-                 inplace:bool=False, # jitter `x` itself rather than a copy
+                 inplace:bool=False,  # jitter `x` itself rather than a copy
                 )->torch.Tensor:   # the jittered batch, in [0, 1]
     "Brightness, contrast and saturation jitter, each image with probability `jitter_p`, as v2.ColorJitter."
     p = jitter_params(len(x), cfg, generator) if params is None else params
@@ -122,15 +142,17 @@ def batch_jitter(x:torch.Tensor,   # N×C×H×W float in [0, 1], C = 1 (grey) or
     b, c, s, first = col(p['brightness']), col(p['contrast']), col(p['saturation']), col(p['brightness_first'])
     x = x if inplace else x.clone(memory_format=torch.preserve_format)
     x.mul_(1 + (b-1)*first).clamp_(0, 1)                                 # brightness, if it comes first
-    x.lerp_(_grey(x).mean((1, 2, 3), keepdim=True).expand_as(x), 1 - c).clamp_(0, 1) # contrast: blend with the grey mean
-    if x.shape[1] == 3: x.lerp_(_grey(x).expand_as(x), 1 - s).clamp_(0, 1)          # saturation (colour only), after contrast
+    # contrast: blend with the grey mean
+    x.lerp_(_grey(x).mean((1, 2, 3), keepdim=True).expand_as(x), 1 - c).clamp_(0, 1)
+    # saturation (colour only), after contrast
+    if x.shape[1] == 3: x.lerp_(_grey(x).expand_as(x), 1 - s).clamp_(0, 1)
     return x.mul_(1 + (b-1)*(1-first)).clamp_(0, 1)                      # brightness, if it comes last
 
 # %% ../nbs/01a_engine.ipynb #465bc1f6
 def batch_normalize(x:torch.Tensor,     # N×1×H×W (grey) or N×3×H×W float in [0, 1]
                     norm:tuple=IMAGENET_NORM, # (mean, std) per RGB channel: the network's (`norm_stats`)
-                    channels_last:bool=True, # return the channels_last memory layout
-                    dtype:torch.dtype=torch.float32, # output dtype
+                    channels_last:bool=True,  # return the channels_last memory layout
+                    dtype:torch.dtype=torch.float32,  # output dtype
                    )->torch.Tensor:     # N×3×H×W normalised
     "Replicate grey to 3 channels and normalise with `norm`, in one pass."
     mean, std = (torch.tensor(v, device=x.device, dtype=dtype) for v in norm)
@@ -141,7 +163,7 @@ def batch_normalize(x:torch.Tensor,     # N×1×H×W (grey) or N×3×H×W float 
 # %% ../nbs/01a_engine.ipynb #262389ec
 def erase_params(n:int,          # images in the batch
                  cfg:AugConfig,  # `size`, `erase_p` and `erase_scale` are used
-                 generator:torch.Generator|None=None, # CPU generator of the draws
+                 generator:torch.Generator|None=None,  # CPU generator of the draws
                  ratio:tuple=(0.3, 3.3), # aspect-ratio range, RandomErasing's default
                  tries:int=10,   # attempts at a box that fits, as RandomErasing
                 )->dict:         # on (bool), top, left, h, w (int64; h = w = 0 where off)
@@ -169,9 +191,9 @@ def _erase_mask(p:dict, x:torch.Tensor)->torch.Tensor:
 
 def batch_erase(x:torch.Tensor,    # N×C×H×W normalised batch
                 cfg:AugConfig,     # `size`, `erase_p` and `erase_scale` are used
-                generator:torch.Generator|None=None, # CPU generator of the draws
+                generator:torch.Generator|None=None,  # CPU generator of the draws
                 params:dict|None=None, # `erase_params` output (on x's device); drawn when None
-                inplace:bool=False, # erase in `x` itself rather than in a copy
+                inplace:bool=False,  # erase in `x` itself rather than in a copy
                )->torch.Tensor:    # the batch with the boxes set to 0, in x's memory layout
     "Random erasing of a batch: with probability `erase_p` one box per image becomes 0."
     p = erase_params(len(x), cfg, generator) if params is None else params
@@ -192,7 +214,8 @@ def _unpack(packed:torch.Tensor, like:dict)->dict:
     for grp, d in like.items():
         for k, v in d.items():
             w = math.prod(v.shape[1:])
-            out.setdefault(grp, {})[k] = packed[:, i:i+w].reshape(v.shape).to(v.dtype); i += w
+            out.setdefault(grp, {})[k] = packed[:, i : i + w].reshape(v.shape).to(v.dtype)
+            i += w
     return out
 
 def _to_device(params:dict, device)->dict:
@@ -204,13 +227,14 @@ def _augment(faces, p, cfg:AugConfig, norm:tuple, channels_last:bool, dtype):
     "The tensor work of `GPUAugment`: warp, jitter, normalise, erase."
     R, S = _sides(cfg)
     x = batch_warp(faces, p['affine']['theta'], S, R, clip=cfg.rotation > 0)
-    if cfg.jitter is not None and any(cfg.jitter) and cfg.jitter_p > 0: x = batch_jitter(x, cfg, params=p['jitter'], inplace=True)
+    if cfg.jitter is not None and any(cfg.jitter) and cfg.jitter_p > 0:
+        x = batch_jitter(x, cfg, params=p['jitter'], inplace=True)
     x = batch_normalize(x, norm, channels_last, dtype)
     return batch_erase(x, cfg, params=p['erase'], inplace=True) if cfg.erase_p > 0 else x
 
 class GPUAugment(nn.Module):
     "The paper's train pipeline on a batch of uint8 faces, on the faces' device."
-    def __init__(self, cfg:AugConfig=AugConfig(), # the train pipeline's parameters (the same as `train_tfms`')
+    def __init__(self, cfg:AugConfig=AugConfig(),  # the train pipeline's parameters (the same as `train_tfms`')
                  norm:tuple=IMAGENET_NORM,         # (mean, std): the network's input normalisation
                  channels_last:bool=True,          # return channels_last batches
                  dtype:torch.dtype=torch.float32,  # output dtype
@@ -237,15 +261,19 @@ class GPUAugment(nn.Module):
 
 # %% ../nbs/01a_engine.ipynb #186b5512
 def eval_batch(faces:torch.Tensor,      # N×48×48 or N×1×48×48 uint8 faces, on any device
-               cfg:AugConfig=AugConfig(), # only `size` is used
+               cfg:AugConfig=AugConfig(),  # only `size` is used
                norm:tuple=IMAGENET_NORM,  # (mean, std): the network's input normalisation
                channels_last:bool=True,  # return channels_last
-               dtype:torch.dtype=torch.float32, # output dtype
+               dtype:torch.dtype=torch.float32,  # output dtype
               )->torch.Tensor:           # N×3×size×size normalised
     "The eval pipeline on a batch: antialiased resize to `size`, 3 channels, normalise."
     x = faces.reshape(len(faces), 1, *faces.shape[-2:]).float()
     if tuple(x.shape[-2:]) != (cfg.size, cfg.size):
-        x = F.interpolate(x, (cfg.size, cfg.size), mode='bilinear', antialias=True, align_corners=False).round_().clamp_(0, 255)
+        x = (
+            F.interpolate(x, (cfg.size, cfg.size), mode='bilinear', antialias=True, align_corners=False)
+            .round_()
+            .clamp_(0, 255)
+        )
     return batch_normalize(x.div_(255), norm, channels_last, dtype)
 
 # %% ../nbs/01a_engine.ipynb #c997f461
@@ -260,25 +288,32 @@ class TensorLoader:
                  device='cpu',                  # where faces live and batches are made
                  shuffle:bool|None=None,        # default: `train`
                  drop_last:bool|None=None,      # default: `train`
-                 seed:int=0,                    # initial seed of `generator`; `set_epoch` reseeds with `epoch_seed(seed, epoch)`
+                 seed:int=0,             # first seed of `generator`; `set_epoch` reseeds with `epoch_seed(seed, epoch)`
                  channels_last:bool=True,       # channels_last batches
-                 dtype:torch.dtype=torch.float32, # batch dtype
+                 dtype:torch.dtype=torch.float32,  # batch dtype
                  compile:bool=False,            # `torch.compile` the train augmentation
-                 sampler=None,                  # indices of an epoch, e.g. this process's `DistributedSampler` shard; overrides `shuffle`
-                 weights=None,                  # optional N per-face sampling weights: draw faces with replacement, as `WeightedRandomSampler`
+                 sampler=None, # an epoch's indices, e.g. this process's `DistributedSampler` shard; overrides `shuffle`
+                 weights=None,          # N per-face sampling weights: draw with replacement, as `WeightedRandomSampler`
                 ):
         self.device = torch.device(device)
         self.faces = torch.as_tensor(np.ascontiguousarray(faces), dtype=torch.uint8).to(self.device)
-        self.labels = torch.as_tensor(np.asarray(labels)); self.labels = self.labels.float() if self.labels.is_floating_point() else self.labels.long()
-        if len(self.faces) != len(self.labels): raise ValueError(f"{len(self.faces)} faces but {len(self.labels)} labels.")
+        self.labels = torch.as_tensor(np.asarray(labels))
+        self.labels = self.labels.float() if self.labels.is_floating_point() else self.labels.long()
+        if len(self.faces) != len(self.labels):
+            raise ValueError(f"{len(self.faces)} faces but {len(self.labels)} labels.")
         self.bs, self.cfg, self.train, self.seed = bs, cfg, train, seed
         self.shuffle = train if shuffle is None else shuffle
         self.drop_last = train if drop_last is None else drop_last
         self.sampler = sampler
         self.weights = None if weights is None else torch.as_tensor(weights, dtype=torch.float64)
-        if self.weights is not None and len(self.weights) != len(self.labels): raise ValueError(f"{len(self.weights)} sampling weights for {len(self.labels)} faces.")
+        if self.weights is not None and len(self.weights) != len(self.labels):
+            raise ValueError(f"{len(self.weights)} sampling weights for {len(self.labels)} faces.")
         self.generator = torch.Generator().manual_seed(seed)
-        self.tfm = GPUAugment(cfg, norm, channels_last, dtype, compile) if train else partial(eval_batch, cfg=cfg, norm=norm, channels_last=channels_last, dtype=dtype)
+        self.tfm = (
+            GPUAugment(cfg, norm, channels_last, dtype, compile)
+            if train
+            else partial(eval_batch, cfg=cfg, norm=norm, channels_last=channels_last, dtype=dtype)
+        )
 
     def __len__(self):
         n = len(self.faces) if self.sampler is None else len(self.sampler)
@@ -289,26 +324,33 @@ class TensorLoader:
 
     def __iter__(self):
         n = len(self.faces)
-        if self.weights is not None: order = torch.multinomial(self.weights, n, replacement=True, generator=self.generator)
+        if self.weights is not None:
+            order = torch.multinomial(self.weights, n, replacement=True, generator=self.generator)
         else: order = torch.randperm(n, generator=self.generator) if self.shuffle else torch.arange(n)
-        if self.sampler is not None: order = torch.as_tensor(list(self.sampler), dtype=torch.int64)  # this process's shard
+        # this process's shard
+        if self.sampler is not None: order = torch.as_tensor(list(self.sampler), dtype=torch.int64)
         on_device = order.to(self.device)
         for b in range(len(self)):
             sl = slice(b*self.bs, (b+1)*self.bs)
             faces = self.faces[on_device[sl]]
             yield (self.tfm(faces, self.generator) if self.train else self.tfm(faces)), self.labels[order[sl]]
 
-    def __repr__(self): return f"TensorLoader({len(self.faces)} faces, bs={self.bs}, {'train' if self.train else 'eval'}, {self.device}, {len(self)} batches)"
+    def __repr__(self):
+        kind = 'train' if self.train else 'eval'
+        return f"TensorLoader({len(self.faces)} faces, bs={self.bs}, {kind}, {self.device}, {len(self)} batches)"
+
 
 # %% ../nbs/01a_engine.ipynb #4d25f045
-def noise_ratio(a:torch.Tensor, # draws × … outputs of one pipeline
-                b:torch.Tensor, # draws × … outputs of the other
-               )->dict:         # mean and std: observed mean |difference| over its expectation under equal distributions
+def noise_ratio(a:torch.Tensor,  # draws × … outputs of one pipeline
+                b:torch.Tensor,  # draws × … outputs of the other
+               )->dict:         # mean and std: mean |difference| over its expectation under equal distributions
     "How far apart the per-pixel mean and std images of two sets of draws are, in units of sampling noise."
     def moments(x):
-        x = x.double(); d = x - x.mean(0)
+        x = x.double()
+        d = x - x.mean(0)
         var = d.pow(2).mean(0)
-        return x.mean(0), var, (d.pow(4).mean(0) - var**2).clamp_min(0)/len(x)  # mean, variance, variance of the variance estimate
+        # mean, variance, variance of the variance estimate
+        return x.mean(0), var, (d.pow(4).mean(0) - var**2).clamp_min(0)/len(x)
     (ma, va, vva), (mb, vb, vvb) = moments(a), moments(b)
     k = math.sqrt(2/math.pi)  # E|z| of a standard normal z
     mean = (ma - mb).abs().mean() / (k*(va/len(a) + vb/len(b)).sqrt()).mean()
@@ -316,8 +358,8 @@ def noise_ratio(a:torch.Tensor, # draws × … outputs of one pipeline
     std = (va.sqrt() - vb.sqrt()).abs().mean() / (k*sd_noise).mean()
     return dict(mean=mean.item(), std=std.item())
 
-def compare_draws(a:torch.Tensor, # draws×3×S×S outputs of one pipeline on one face
-                  b:torch.Tensor, # the same from the other pipeline
+def compare_draws(a:torch.Tensor,  # draws×3×S×S outputs of one pipeline on one face
+                  b:torch.Tensor,  # the same from the other pipeline
                  )->dict:         # noise ratios, erasing rates and KS p-values of per-draw statistics
     "Every statistic the engine is tested on, for two sets of augmented draws of one face."
     import scipy.stats as st
@@ -327,11 +369,11 @@ def compare_draws(a:torch.Tensor, # draws×3×S×S outputs of one pipeline on on
     return noise_ratio(a, b) | dict(
         erase_a=erased(a).float().mean().item(), erase_b=erased(b).float().mean().item(),
         p_area=ks(area),                                               # erased box areas
-        p_brightness=ks(lambda x: x[:, 0].flatten(1).mean(1).numpy()), # per-draw mean: brightness jitter
+        p_brightness=ks(lambda x: x[:, 0].flatten(1).mean(1).numpy()),  # per-draw mean: brightness jitter
         p_contrast=ks(lambda x: x[:, 0].flatten(1).std(1).numpy()))    # per-draw spread: contrast jitter
 
 # %% ../nbs/01a_engine.ipynb #71d5b6cc
-def tune_cpu_malloc(threshold:int=1<<30, # bytes: blocks up to this size come from (and return to) the heap
+def tune_cpu_malloc(threshold:int=1<<30,  # bytes: blocks up to this size come from (and return to) the heap
                    )->bool:              # whether glibc took the setting
     "Keep large freed blocks mapped for reuse, so that each new batch costs no page faults (glibc only)."
     try: mallopt = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6').mallopt

@@ -13,7 +13,8 @@ from fastcore.script import call_parse, Param, store_true
 
 from .config import PRESETS, cli_main
 from .augment import check_view
-from .data import CLASSES, PAPER_TABLE3_SUPPORT, FERData, eval_sets, folder_classes, load_fer2013, read_face_folder, synthetic_fer
+from .data import CLASSES, PAPER_TABLE3_SUPPORT, FERData, eval_sets, folder_classes, load_fer2013
+from .data import read_face_folder, synthetic_fer
 from .model import MODEL_DIR, face_probs, load_checkpoint, pick_device
 from .train import PROB_COLS, read_predictions, test_metrics
 from .runcard import atomic_write, portable_path, run_card, save_json
@@ -25,17 +26,33 @@ __all__ = ['RUN_FILES', 'EVAL_SETS', 'PAPER_RESULTS', 'load_run', 'select', 'cla
            'ensemble_probs', 'evaluate_checkpoint', 'evaluate_folder', 'evaluate_cli', 'fer_evaluate']
 
 # %% ../nbs/04_evaluate.ipynb #6ac8b9b0
-RUN_FILES = dict(config='config.json', history='history.csv', metrics='metrics.json', predictions='predictions.npz', card='run_card.json')
+RUN_FILES = dict(
+    config='config.json',
+    history='history.csv',
+    metrics='metrics.json',
+    predictions='predictions.npz',
+    card='run_card.json',
+)
 
-def load_run(run_dir:str|Path, # a run directory of `fit`, or a committed `results/<name>/`
+
+def load_run(run_dir:str|Path,  # a run directory of `fit`, or a committed `results/<name>/`
             )->dict:           # config, history, metrics, predictions, card and path
     "Read the tables and records of a run directory into one dictionary."
     import pandas as pd
     run_dir = Path(run_dir)
-    if not run_dir.is_dir(): raise FileNotFoundError(f"run directory {run_dir} not found. Pass a folder written by fer_train (runs/<name>) or a committed results/<name>.")
-    missing = [f for f in RUN_FILES.values() if not (run_dir/f).exists() and not (f == 'predictions.npz' and (run_dir/'predictions.csv').exists())]
+    if not run_dir.is_dir():
+        raise FileNotFoundError(
+            f"run directory {run_dir} not found. Pass a folder written by fer_train (runs/<name>) or a committed "
+            "results/<name>."
+        )
+    missing = [
+        f
+        for f in RUN_FILES.values()
+        if not (run_dir / f).exists() and not (f == 'predictions.npz' and (run_dir / 'predictions.csv').exists())
+    ]
     if missing: raise FileNotFoundError(f"{run_dir} is not a complete run directory: {', '.join(missing)} missing. "
-                                        "A run writes them when it finishes; an interrupted run can be completed with fer_train --resume.")
+                                        "A run writes them when it finishes; an interrupted run can be completed "
+                                        "with fer_train --resume.")
     read = {'.json': lambda p: json.loads(p.read_text()), '.csv': pd.read_csv, '.npz': read_predictions}
     out = dict(path=run_dir)
     for k, f in RUN_FILES.items():
@@ -50,13 +67,16 @@ def load_run(run_dir:str|Path, # a run directory of `fit`, or a committed `resul
 EVAL_SETS = ('PrivateTest', 'PublicTest', 'test_folder', 'valid')
 
 def select(preds:pd.DataFrame,        # the predictions of a run (`load_run(...)['predictions']`)
-           set_name:str='PrivateTest', # one of `EVAL_SETS`
+           set_name:str='PrivateTest',  # one of `EVAL_SETS`
            tta:bool=False,             # the flip-TTA predictions instead of the plain ones
           )->tuple:                    # labels (N,), probabilities (N×7)
     "Labels and class probabilities of one evaluation set."
     if set_name not in EVAL_SETS: raise ValueError(f"unknown set {set_name!r}; choose one of {', '.join(EVAL_SETS)}.")
     rows = preds[preds.tta.astype(bool) == tta]
-    if rows.empty: raise ValueError(f"these predictions have no rows with tta={tta}" + (" (the run was made with tta=False)." if tta else "."))
+    if rows.empty:
+        raise ValueError(
+            f"these predictions have no rows with tta={tta}" + (" (the run was made with tta=False)." if tta else ".")
+        )
     if set_name == 'valid': rows = rows[rows.set == 'valid']
     else:
         rows = rows[rows.set == 'test_folder']
@@ -66,22 +86,27 @@ def select(preds:pd.DataFrame,        # the predictions of a run (`load_run(...)
 # %% ../nbs/04_evaluate.ipynb #9ba501e3
 def _report(labels, preds)->dict:
     from sklearn.metrics import classification_report
-    return classification_report(labels, preds, labels=range(len(CLASSES)), target_names=CLASSES, output_dict=True, zero_division=0)
+    return classification_report(
+        labels, preds, labels=range(len(CLASSES)), target_names=CLASSES, output_dict=True, zero_division=0
+    )
 
-def classification_table(labels:np.ndarray, # true classes, indices into `CLASSES`
+
+def classification_table(labels:np.ndarray,  # true classes, indices into `CLASSES`
                          preds:np.ndarray,  # predicted classes
                         )->pd.DataFrame:
     "Precision, recall, F1 and support of every class, with accuracy, macro and weighted averages."
     import pandas as pd
     r = _report(labels, preds)
     acc = dict(precision=np.nan, recall=np.nan, **{'f1-score': r.pop('accuracy')}, support=r['macro avg']['support'])
-    df = pd.DataFrame({**{k: r[k] for k in CLASSES}, 'accuracy': acc, 'macro avg': r['macro avg'], 'weighted avg': r['weighted avg']}).T
+    df = pd.DataFrame(
+        {**{k: r[k] for k in CLASSES}, 'accuracy': acc, 'macro avg': r['macro avg'], 'weighted avg': r['weighted avg']}
+    ).T
     return df.astype({'support': int})
 
 # %% ../nbs/04_evaluate.ipynb #fba92fd9
 def plot_confusion(labels:np.ndarray,            # true classes
                    preds:np.ndarray,             # predicted classes
-                   title:str='confusion matrix', # figure title
+                   title:str='confusion matrix',  # figure title
                   ):
     "Counts and row-normalised confusion matrices side by side, as seaborn heatmaps."
     from sklearn.metrics import confusion_matrix
@@ -91,12 +116,14 @@ def plot_confusion(labels:np.ndarray,            # true classes
         cm = confusion_matrix(labels, preds, labels=range(len(CLASSES)), normalize=norm)
         sns.heatmap(cm, annot=True, fmt=fmt, cmap='Blues', square=True, xticklabels=CLASSES, yticklabels=CLASSES, ax=ax,
                     vmin=0, vmax=1 if norm else None)
-        ax.set(title=sub, xlabel='predicted', ylabel='true'); ax.tick_params(axis='y', rotation=0)
-    fig.suptitle(title); fig.tight_layout()
+        ax.set(title=sub, xlabel='predicted', ylabel='true')
+        ax.tick_params(axis='y', rotation=0)
+    fig.suptitle(title)
+    fig.tight_layout()
     return fig
 
 # %% ../nbs/04_evaluate.ipynb #7a3ab7ce
-def most_confused(labels:np.ndarray, # true classes
+def most_confused(labels:np.ndarray,  # true classes
                   preds:np.ndarray,  # predicted classes
                   k:int=5,           # how many pairs
                  )->list:            # sentences like 'fear → sad: 120 faces (22.7% of fear)'
@@ -105,23 +132,30 @@ def most_confused(labels:np.ndarray, # true classes
     cm = confusion_matrix(labels, preds, labels=range(len(CLASSES)))
     off = [(cm[t, p], t, p) for t in range(len(CLASSES)) for p in range(len(CLASSES)) if t != p and cm[t, p] > 0]
     off = sorted(off, key=lambda x: -x[0])[:k]  # stable: ties keep the order true class, then predicted class
-    return [f"{CLASSES[t]} → {CLASSES[p]}: {n:,} face{'s' if n != 1 else ''} ({n/cm[t].sum():.1%} of {CLASSES[t]})" for n, t, p in off]
+    return [
+        f"{CLASSES[t]} → {CLASSES[p]}: {n:,} face{'s' if n != 1 else ''} ({n / cm[t].sum():.1%} of {CLASSES[t]})"
+        for n, t, p in off
+    ]
+
 
 # %% ../nbs/04_evaluate.ipynb #60a850ea
-def summarize(labels:np.ndarray, # true classes
+def summarize(labels:np.ndarray,  # true classes
               probs:np.ndarray,  # class probabilities, N×7
               k:int=5,           # most confused pairs to list
              )->dict:
     "Accuracy, macro/weighted F1, scikit-learn's classification report, confusion matrix and most confused pairs."
     from sklearn.metrics import confusion_matrix
     preds = probs.argmax(1)
-    return test_metrics(probs, labels) | dict(report=_report(labels, preds), confusion=confusion_matrix(labels, preds, labels=range(len(CLASSES))).tolist(),
-                                              most_confused=most_confused(labels, preds, k))
+    return test_metrics(probs, labels) | dict(
+        report=_report(labels, preds),
+        confusion=confusion_matrix(labels, preds, labels=range(len(CLASSES))).tolist(),
+        most_confused=most_confused(labels, preds, k),
+    )
 
 # %% ../nbs/04_evaluate.ipynb #1ca6e529
-def plot_history(history:pd.DataFrame, # `history.csv` of a run
-                 best_epoch:int|None=None, # epoch to mark; default: the one with the highest validation accuracy
-                 title:str='training curves', # figure title
+def plot_history(history:pd.DataFrame,  # `history.csv` of a run
+                 best_epoch:int|None=None,  # epoch to mark; default: the one with the highest validation accuracy
+                 title:str='training curves',  # figure title
                 ):
     "Loss and accuracy of the training and validation sets against the epoch, in two panels."
     import matplotlib.pyplot as plt
@@ -133,22 +167,42 @@ def plot_history(history:pd.DataFrame, # `history.csv` of a run
         ax.plot(history.epoch, history[f'train_{what}'], 'o-', label='train')
         ax.plot(history.epoch, history[f'valid_{what}'], 'o-', label='valid')
         ax.axvline(best_epoch, color='grey', ls='--', label=f'best epoch ({best_epoch})')
-        ax.set(title='loss' if what == 'loss' else 'accuracy', xlabel='epoch', ylabel='cross-entropy' if what == 'loss' else 'accuracy')
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True)); ax.legend()
-    fig.suptitle(title); fig.tight_layout()
+        ax.set(
+            title='loss' if what == 'loss' else 'accuracy',
+            xlabel='epoch',
+            ylabel='cross-entropy' if what == 'loss' else 'accuracy',
+        )
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend()
+    fig.suptitle(title)
+    fig.tight_layout()
     return fig
 
 # %% ../nbs/04_evaluate.ipynb #6c8ac3b8
 # "Facial Expression Recognition using EfficientNet-B0 with Transfer Learning and Advanced Data Augmentation":
-# test accuracy 72.08% and macro F1 71.67% on the 7,178 faces of FER2013's test folder; per-class support from its Table III.
-PAPER_RESULTS = dict(set='test_folder', n=sum(PAPER_TABLE3_SUPPORT.values()), accuracy=0.7208, macro_f1=0.7167, support=PAPER_TABLE3_SUPPORT)
+# test accuracy 72.08% and macro F1 71.67% on the 7,178 faces of FER2013's test folder; support: its Table III.
+PAPER_RESULTS = dict(
+    set='test_folder',
+    n=sum(PAPER_TABLE3_SUPPORT.values()),
+    accuracy=0.7208,
+    macro_f1=0.7167,
+    support=PAPER_TABLE3_SUPPORT,
+)
+
 
 # %% ../nbs/04_evaluate.ipynb #a869045e
-def paper_comparison(run:dict, # a run, from `load_run`
+def paper_comparison(run:dict,  # a run, from `load_run`
                     )->pd.DataFrame:
-    "The paper's published test accuracy and macro F1 beside the run's, on the test folder and PrivateTest, with and without flip TTA."
+    """The paper's published test accuracy and macro F1 beside the run's, on the test folder and PrivateTest, with and
+    without flip TTA."""
     import pandas as pd
-    paper = dict(source='paper', set='test_folder', tta='n/a', **{k: PAPER_RESULTS[k] for k in ('n', 'accuracy', 'macro_f1')}, weighted_f1=np.nan)
+    paper = dict(
+        source='paper',
+        set='test_folder',
+        tta='n/a',
+        **{k: PAPER_RESULTS[k] for k in ('n', 'accuracy', 'macro_f1')},
+        weighted_f1=np.nan,
+    )
     rows = [paper]
     for s in ('test_folder', 'PrivateTest'):
         for tta in sorted(run['predictions'].tta.astype(bool).unique()):
@@ -159,7 +213,7 @@ def paper_comparison(run:dict, # a run, from `load_run`
     return df
 
 # %% ../nbs/04_evaluate.ipynb #d0b51f53
-def paper_table3(labels:np.ndarray, # true classes of the test folder
+def paper_table3(labels:np.ndarray,  # true classes of the test folder
                  preds:np.ndarray,  # predicted classes
                 )->pd.DataFrame:
     "The run's per-class report beside the paper's Table III, with the paper's unknown values as NaN."
@@ -168,7 +222,10 @@ def paper_table3(labels:np.ndarray, # true classes of the test folder
     paper = pd.DataFrame(np.nan, index=ours.index, columns=ours.columns)
     paper.loc[list(CLASSES), 'support'] = [PAPER_TABLE3_SUPPORT[c] for c in CLASSES]
     paper.loc[['accuracy', 'macro avg', 'weighted avg'], 'support'] = PAPER_RESULTS['n']
-    paper.loc['accuracy', 'f1-score'], paper.loc['macro avg', 'f1-score'] = PAPER_RESULTS['accuracy'], PAPER_RESULTS['macro_f1']
+    paper.loc['accuracy', 'f1-score'], paper.loc['macro avg', 'f1-score'] = (
+        PAPER_RESULTS['accuracy'],
+        PAPER_RESULTS['macro_f1'],
+    )
     return pd.concat({'this run': ours, 'paper': paper.astype({'support': 'Int64'})}, axis=1)
 
 # %% ../nbs/04_evaluate.ipynb #f31705ef
@@ -198,7 +255,9 @@ def recipe_comparison(config:dict, # a run's `config.json`
     "The paper's training recipe (`PRESETS['paper']`) beside a run's, one row per setting."
     import pandas as pd
     paper = json.loads(json.dumps(PRESETS['paper'].to_dict()))  # lists instead of tuples, as in config.json
-    df = pd.DataFrame([dict(setting=name, paper=str(f(paper)), run=str(f(config))) for name, f in _RECIPE]).set_index('setting')
+    df = pd.DataFrame([dict(setting=name, paper=str(f(paper)), run=str(f(config))) for name, f in _RECIPE]).set_index(
+        'setting'
+    )
     df['same'] = df.paper == df.run
     return df
 
@@ -216,7 +275,7 @@ def _checkpoints(checkpoint)->list:
 
 def ensemble_probs(checkpoints:list,         # checkpoints (best.pt, model.pt) whose probabilities are averaged
                    data:FERData,             # the faces
-                   split:str|None='PrivateTest', # one of `EVAL_SETS`; None: every face of `data` (an external dataset)
+                   split:str|None='PrivateTest',  # one of `EVAL_SETS`; None: every face of `data` (an external dataset)
                    tta:str='none',           # 'none', 'flip', 'center' or 'tencrop', for every member
                    bs:int=256,               # network images per batch
                    device:str='auto',        # 'auto', 'cpu', 'cuda'
@@ -227,12 +286,24 @@ def ensemble_probs(checkpoints:list,         # checkpoints (best.pt, model.pt) w
         model, cfg, ck = load_checkpoint(path, device)
         idx = np.arange(len(data)) if split is None else _split_indices(data, split, cfg.protocol)
         if idx0 is not None and not np.array_equal(idx, idx0):
-            raise ValueError(f"{path} selects other {split} faces than {members[0]['checkpoint']} (protocol {cfg.protocol!r}): "
-                             "the members of an ensemble must be evaluated on the same faces.")
+            raise ValueError(
+                f"{path} selects other {split} faces than {members[0]['checkpoint']} (protocol {cfg.protocol!r}): "
+                "the members of an ensemble must be evaluated on the same faces."
+            )
         idx0 = idx
-        out.append(face_probs(model, data.faces[idx], cfg.aug, mode, bs, cfg.amp)); labels = data.labels[idx]
-        members.append(dict(checkpoint=portable_path(str(path)), epoch=int(ck['epoch']) + 1 if 'epoch' in ck else None, arch=cfg.arch,
-                            pretrained=cfg.pretrained, size=cfg.aug.size, seed=cfg.seed, protocol=cfg.protocol))
+        out.append(face_probs(model, data.faces[idx], cfg.aug, mode, bs, cfg.amp))
+        labels = data.labels[idx]
+        members.append(
+            dict(
+                checkpoint=portable_path(str(path)),
+                epoch=int(ck['epoch']) + 1 if 'epoch' in ck else None,
+                arch=cfg.arch,
+                pretrained=cfg.pretrained,
+                size=cfg.aug.size,
+                seed=cfg.seed,
+                protocol=cfg.protocol,
+            )
+        )
     return np.mean(out, 0), labels, members
 
 def _evaluate(checkpoint, data, split, tta, bs, device):
@@ -240,14 +311,15 @@ def _evaluate(checkpoint, data, split, tta, bs, device):
     meta = (members[0] if len(members) == 1 else dict(checkpoint=[m['checkpoint'] for m in members], ensemble=members))
     return meta | dict(split=split or data.split[0], tta=check_view(tta)) | summarize(labels, probs), labels, probs
 
-def evaluate_checkpoint(checkpoint:str|Path|list, # best.pt or last.pt of a run; a list of them: their ensemble
+def evaluate_checkpoint(checkpoint:str|Path|list,  # best.pt or last.pt of a run; a list of them: their ensemble
                         data:FERData,             # the faces (`load_fer2013()`)
-                        split:str='PrivateTest',  # PrivateTest, PublicTest, test_folder (both) or valid (the checkpoint's protocol)
+                        split:str='PrivateTest',  # PrivateTest, PublicTest, test_folder (both) or valid
                         tta:str|bool='none',      # test-time augmentation: 'none', 'flip' (or True) or 'tencrop'
                         bs:int=256,               # batch size
                         device:str='auto',        # 'auto', 'cpu', 'cuda'
                        )->dict:
-    "Predict one split with a checkpoint or an ensemble: accuracy, F1, classification report, confusion matrix, most confused pairs."
+    """Predict one split with a checkpoint or an ensemble: accuracy, F1, classification report, confusion matrix, most
+    confused pairs."""
     return _evaluate(checkpoint, data, split, tta, bs, device)[0]
 
 # %% ../nbs/04_evaluate.ipynb #caca4d2b
@@ -271,37 +343,51 @@ def evaluate_folder(folder:str|Path,     # a folder with one subfolder of face i
         skipped={r.folder: int(r.images) for r in found.itertuples() if pd.isna(r.cls) and r.images}), labels, probs
 
 # %% ../nbs/04_evaluate.ipynb #72ad9fd2
-_TAG = dict(none='', flip='_tta', center='_center', tencrop='_tencrop')  # file-name suffix of each TTA mode (flip keeps the runs' '_tta')
+# file-name suffix of each TTA mode (flip keeps the runs' '_tta')
+_TAG = dict(none='', flip='_tta', center='_center', tencrop='_tencrop')
 
 @call_parse
-def evaluate_cli(checkpoint:Param("best.pt or last.pt to run over the faces; several: their ensemble (mean probabilities)", str, nargs='+')=None,
-                 run:str=None,            # or: a run directory (runs/<name>, results/<name>) to render from its predictions.csv
-                 folder:str=None,         # or: a folder-per-class face dataset (CK+48, JAFFE, ...): cross-dataset evaluation of --checkpoint or the shipped model
-                 split:str='PrivateTest', # PrivateTest, PublicTest, test_folder (both) or valid
-                 data:str=None,           # FER2013 .zip, folder or fer2013.csv for --checkpoint (default: $FER2013_PATH or ../shared/data/fer2013.zip)
-                 out:str=None,            # folder for metrics_<split>.json and the figures
-                 tta:str='none',          # test-time augmentation: none, flip, center or tencrop (center and tencrop need a model)
-                 synthetic:store_true=False, # use tiny generated data instead of FER2013 (smoke test)
-                 bs:int=256,              # batch size
-                 device:str='auto',       # auto, cpu, cuda
-                 debug:store_true=False,  # show the full traceback of an error
-                ):
-    "Evaluate a checkpoint, an ensemble or the shipped model (on FER2013 or another face dataset), or render a run directory."
+def evaluate_cli(
+    checkpoint: Param(
+        "best.pt or last.pt to run over the faces; several: their ensemble (mean probabilities)", str, nargs='+'
+    ) = None,
+    run: str = None,  # or: a run directory (runs/<name>, results/<name>) to render from its predictions.csv
+    folder: str = None,  # or a folder-per-class face dataset (CK+48, ...) to evaluate the model on
+    split: str = 'PrivateTest',  # PrivateTest, PublicTest, test_folder (both) or valid
+    data: str = None,  # FER2013 .zip, folder or fer2013.csv (default: $FER2013_PATH, else ../shared/data/fer2013.zip)
+    out: str = None,  # folder for metrics_<split>.json and the figures
+    tta: str = 'none',  # test-time augmentation: none, flip, center or tencrop (center and tencrop need a model)
+    synthetic: store_true = False,  # use tiny generated data instead of FER2013 (smoke test)
+    bs: int = 256,  # batch size
+    device: str = 'auto',  # auto, cpu, cuda
+    debug: store_true = False,  # show the full traceback of an error
+):
+    """Evaluate a checkpoint, an ensemble or the shipped model (on FER2013 or another face dataset), or render a run
+    directory."""
     if folder is None and (checkpoint is None) == (run is None):
-        raise ValueError("pass either --checkpoint (run the model over the faces), --run (read a run directory's predictions.csv) or --folder (another face dataset).")
-    if folder is not None and run is not None: raise ValueError("--folder evaluates a model (--checkpoint, or the shipped one), not a run directory's predictions.")
+        raise ValueError(
+            "pass either --checkpoint (run the model over the faces), --run (read a run directory's predictions.csv) "
+            "or --folder (another face dataset)."
+        )
+    if folder is not None and run is not None:
+        raise ValueError(
+            "--folder evaluates a model (--checkpoint, or the shipped one), not a run directory's predictions."
+        )
     if out is None: raise ValueError("pass --out DIR: the folder to write metrics and figures to.")
     if bs < 1: raise ValueError(f"--bs must be at least 1, got {bs}")
     t0, out, mode = time.perf_counter(), Path(out), check_view(tta)
-    if out.exists() and not out.is_dir(): raise NotADirectoryError(f"--out {out} is a file; pass a folder for the metrics and figures")
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"--out {out} is a file; pass a folder for the metrics and figures")
     cks = _checkpoints(checkpoint) if checkpoint else None
     run_dir = Path(cks[0]).parent if cks and len(cks) == 1 else None
     if folder is not None:
         with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter('always')  # the skipped classes are reported in the metrics and below; damaged images on stderr
+            # the skipped classes are reported in the metrics and below; damaged images on stderr
+            warnings.simplefilter('always')
             res, labels, probs = evaluate_folder(folder, cks, mode, bs, device)
         for msg in dict.fromkeys(' '.join(str(w.message).split()) for w in caught):
-            if msg.startswith(str(folder)) and 'cannot be decoded' in msg: print(f"fer_evaluate: warning: {msg}", file=sys.stderr, flush=True)
+            if msg.startswith(str(folder)) and 'cannot be decoded' in msg:
+                print(f"fer_evaluate: warning: {msg}", file=sys.stderr, flush=True)
         split, digest, dev, run_dir = 'external', res.get('data_sha256', ''), pick_device(device), None
         if res['skipped']: print(f"skipped classes the model does not know: {res['skipped']}", flush=True)
     elif checkpoint is not None:
@@ -309,7 +395,11 @@ def evaluate_cli(checkpoint:Param("best.pt or last.pt to run over the faces; sev
         res, labels, probs = _evaluate(cks, d, split, mode, bs, device)
         digest, dev = d.digest, pick_device(device)
     else:
-        if mode in ('center', 'tencrop'): raise ValueError(f"--tta {mode} needs the model: pass --checkpoint; a run directory holds only plain and flip predictions.")
+        if mode in ('center', 'tencrop'):
+            raise ValueError(
+                f"--tta {mode} needs the model: pass --checkpoint; a run directory holds only plain and flip "
+                "predictions."
+            )
         r = load_run(run)
         labels, probs = select(r['predictions'], split, mode == 'flip')
         res = dict(run=str(run), source='predictions.csv', split=split, tta=mode) | summarize(labels, probs)
@@ -318,13 +408,24 @@ def evaluate_cli(checkpoint:Param("best.pt or last.pt to run over the faces; sev
     res['card'] = run_card(' '.join(['fer_evaluate'] + sys.argv[1:]), dev, digest, wall_s=time.perf_counter() - t0)
     save_json(res, out/f'metrics_{tag}.json')
     what = f"{folder} (external)" if folder else split
-    title = f"{what}{'' if mode == 'none' else ' + ' + mode + ' TTA'}: {res['n']:,} faces, accuracy {res['accuracy']:.2%}, macro F1 {res['macro_f1']:.2%}"
+    what += '' if mode == 'none' else f' + {mode} TTA'
+    title = f"{what}: {res['n']:,} faces, accuracy {res['accuracy']:.2%}, macro F1 {res['macro_f1']:.2%}"
     import pandas as pd, matplotlib.pyplot as plt  # after the checks above: a mistaken command line answers at once
     figs = {f'confusion_{tag}.png': plot_confusion(labels, probs.argmax(1), title)}
-    if run_dir is not None and (run_dir/'history.csv').exists(): figs['curves.png'] = plot_history(pd.read_csv(run_dir/'history.csv'), title=f'training curves of {run_dir.name}')
-    for name, fig in figs.items(): atomic_write(out/name, lambda tmp: fig.savefig(tmp, format='png', dpi=110, bbox_inches='tight')); plt.close(fig)
-    print(f"{tag}: {res['n']:,} faces, accuracy {res['accuracy']:.4f}, macro F1 {res['macro_f1']:.4f} -> {out}", flush=True)
+    if run_dir is not None and (run_dir / 'history.csv').exists():
+        figs['curves.png'] = plot_history(
+            pd.read_csv(run_dir / 'history.csv'), title=f'training curves of {run_dir.name}'
+        )
+    for name, fig in figs.items():
+        atomic_write(out / name, lambda tmp: fig.savefig(tmp, format='png', dpi=110, bbox_inches='tight'))
+        plt.close(fig)
+    print(
+        f"{tag}: {res['n']:,} faces, accuracy {res['accuracy']:.4f}, macro F1 {res['macro_f1']:.4f} -> {out}",
+        flush=True,
+    )
+
 
 def fer_evaluate():
-    "Evaluate a checkpoint, an ensemble or the shipped model, or render a run directory (the `fer_evaluate` console script)."
+    """Evaluate a checkpoint, an ensemble or the shipped model, or render a run directory (the `fer_evaluate` console
+    script)."""
     return cli_main('fer_evaluate', evaluate_cli)

@@ -33,7 +33,8 @@ __all__ = ['VIDEO_EXT', 'BATCH_FILES', 'IMAGE_EXT', 'to_uint8', 'load_image', 'c
 def to_uint8(a:np.ndarray,       # pixels of any numeric dtype
              deep:bool=False,     # the values are 16-bit (a PIL 'I;16' image), whatever their range
             )->np.ndarray:        # the same pixels as uint8
-    "Pixels as uint8: uint16 (or integers above 255) times 255/65535; floats up to 1 times 255; bool as black and white."
+    """Pixels as uint8: uint16 (or integers above 255) times 255/65535; floats up to 1 times 255; bool as black and
+    white."""
     if a.dtype == np.uint8: return a
     if a.dtype == bool:
         warnings.warn("a boolean image: read as black (False) and white (True)")
@@ -43,12 +44,14 @@ def to_uint8(a:np.ndarray,       # pixels of any numeric dtype
         lo, hi = int(a.min()), int(a.max())
         if lo < 0 or hi > 65535:
             raise ValueError(f"pixel values run from {lo} to {hi}: expected 8-bit (0-255) or 16-bit (0-65535) values")
-        if deep or a.dtype == np.uint16 or hi > 255: return ((a.astype(np.int64) * 255 + 32767) // 65535).astype(np.uint8)
+        if deep or a.dtype == np.uint16 or hi > 255:
+            return ((a.astype(np.int64) * 255 + 32767) // 65535).astype(np.uint8)
     if a.dtype.kind == 'f' and a.size: a = _float_pixels(a)
     return np.clip(a, 0, 255).astype(np.uint8)
 
 def _float_pixels(a:np.ndarray)->np.ndarray:
-    "Float pixels on the 0-255 scale: [0, 1] images (up to 1.5, a resampled one) are scaled, with a warning where it guesses."
+    """Float pixels on the 0-255 scale: [0, 1] images (up to 1.5, a resampled one) are scaled, with a warning where it
+    guesses."""
     lo, hi = float(a.min()), float(a.max())
     if 1 < hi <= 1.5: warnings.warn(f"float pixels up to {hi:.3g}: read as a [0, 1] image, clipped at 1")
     if lo < 0 or hi > 255: warnings.warn(f"pixel values from {lo:.3g} to {hi:.3g}: clipped to the image's range")
@@ -59,24 +62,32 @@ def load_image(image,            # a path, a PIL image, or an H×W (grey) or H×
               )->np.ndarray:     # H×W×3 RGB or H×W grey, uint8
     "Any supported image as an RGB or grey uint8 array."
     if image is None or isinstance(image, (bytes, bytearray, int, float, dict)):
-        raise TypeError(f"image must be a path, a PIL image or an array, got {type(image).__name__} (read files with a path, or decode bytes with PIL first)")
+        raise TypeError(
+            f"image must be a path, a PIL image or an array, got {type(image).__name__} (read files with a path, or "
+            "decode bytes with PIL first)"
+        )
     if isinstance(image, (str, Path)):
         path = Path(image)
         if path.is_dir(): raise IsADirectoryError(f"{path} is a folder, not an image (pass the image files in it)")
         if not path.is_file(): raise FileNotFoundError(f"{path}: no such image file")
         try:
-            im = Image.open(path); im.load()
+            im = Image.open(path)
+            im.load()
         except Image.DecompressionBombError as e:  # raised by `Image.open` itself, from the header's claimed size
             raise ValueError(f"{path}: {' '.join(str(e).split()).rstrip('.')} (shrink the photo first)") from None
         except (UnidentifiedImageError, OSError, ValueError) as e:
-            raise ValueError(f"{path}: cannot read this image ({e}). Is it a photo (jpg, png, ...) and not damaged?") from None
+            raise ValueError(
+                f"{path}: cannot read this image ({e}). Is it a photo (jpg, png, ...) and not damaged?"
+            ) from None
         image, bgr = ImageOps.exif_transpose(im), False
     deep = isinstance(image, Image.Image) and image.mode.startswith('I;16')  # 16 bits a pixel, whatever the values
     if isinstance(image, Image.Image) and image.mode[0] in 'IF': image, bgr = np.asarray(image), False  # 16/32-bit grey
-    if isinstance(image, Image.Image): image, bgr = np.asarray(image.convert('L' if image.mode == 'L' else 'RGB')), False
+    if isinstance(image, Image.Image):
+        image, bgr = np.asarray(image.convert('L' if image.mode == 'L' else 'RGB')), False
     a = np.asarray(image)
     if a.dtype.kind == 'f' and a.size and not np.isfinite(a).all():
-        warnings.warn(f"the image has {int((~np.isfinite(a)).sum())} NaN or infinite pixels; they are read as 0"); a = np.nan_to_num(a, nan=0., posinf=0., neginf=0.)
+        warnings.warn(f"the image has {int((~np.isfinite(a)).sum())} NaN or infinite pixels; they are read as 0")
+        a = np.nan_to_num(a, nan=0.0, posinf=0.0, neginf=0.0)
     a = to_uint8(a, deep)
     if a.ndim == 3 and a.shape[2] == 1: a = a[..., 0]
     if a.ndim == 3 and a.shape[2] == 4: a = a[..., :3]
@@ -87,16 +98,28 @@ def load_image(image,            # a path, a PIL image, or an H×W (grey) or H×
 # %% ../nbs/05_infer.ipynb #6f342b70
 def choose_view(model=None,                 # a `FERModel`, a model path, or None for the shipped model
                 data:FERData|None=None,     # the faces; None: `load_fer2013()`
-                views=('none', 'center'),   # the candidates: the paper's resize and the training's scale (first wins a tie)
+                views=('none', 'center'),  # the candidates: the paper's resize, the training's scale (first wins a tie)
                 set_name:str='PublicTest',  # where to choose; never PrivateTest, the test
                )->dict:                     # default (the best view), set, n, accuracy per view and wall_s
     "The view under which `model` classifies `set_name` best, measured with `face_probs`."
-    if set_name == 'PrivateTest': raise ValueError("PrivateTest is the test and decides nothing: choose the view on PublicTest (or a validation split).")
+    if set_name == 'PrivateTest':
+        raise ValueError(
+            "PrivateTest is the test and decides nothing: choose the view on PublicTest (or a validation split)."
+        )
     t0, m, data = time.perf_counter(), as_model(model), load_fer2013() if data is None else data
     sel = np.asarray(data.split) == set_name
     if not sel.any(): raise ValueError(f"the data has no {set_name} faces to choose a view on.")
-    acc = {v: float((face_probs(m.model, data.faces[sel], m.aug, v).argmax(1) == data.labels[sel]).mean()) for v in views}
-    return dict(default=max(views, key=acc.get), set=set_name, n=int(sel.sum()), accuracy=acc, wall_s=round(time.perf_counter() - t0, 1))
+    acc = {
+        v: float((face_probs(m.model, data.faces[sel], m.aug, v).argmax(1) == data.labels[sel]).mean()) for v in views
+    }
+    return dict(
+        default=max(views, key=acc.get),
+        set=set_name,
+        n=int(sel.sum()),
+        accuracy=acc,
+        wall_s=round(time.perf_counter() - t0, 1),
+    )
+
 
 def record_view(choice:dict,                # `choose_view`'s result
                 dest:str|Path|None=None,    # the folder of `model.pt` and `model.json` (default: `MODEL_DIR`)
@@ -106,7 +129,9 @@ def record_view(choice:dict,                # `choose_view`'s result
     card = Path(dest or MODEL_DIR)/'model.json'
     if not card.is_file(): raise FileNotFoundError(f"{card} not found: export the model first (export_model).")
     cmd = f"record_view(choose_view(views={tuple(choice['accuracy'])}, set_name={choice['set']!r}))"
-    view = {k: v for k, v in choice.items() if k != 'wall_s'} | dict(run_card=run_card(cmd, 'cpu', data_digest, choice.get('wall_s')))
+    view = {k: v for k, v in choice.items() if k != 'wall_s'} | dict(
+        run_card=run_card(cmd, 'cpu', data_digest, choice.get('wall_s'))
+    )
     return save_json(json.loads(card.read_text()) | dict(view=view), card)
 
 # %% ../nbs/05_infer.ipynb #e60cc33d
@@ -114,17 +139,20 @@ def predict(image,                 # a path, PIL image or array (RGB, BGR with `
             model=None,            # a `FERModel`, a model path, or None for the shipped model
             detect:bool=True,      # find faces; False: each image is one face crop
             bgr:bool=False,        # arrays are in OpenCV's BGR order
-            detector:str='blazeface', # face detector, one of `DETECTORS` (`04a_detect`)
-            margin:float|None=None, # crop margin per side as a share of the face box; None: the detector's measured framing
-            view:str|None=None,    # the network's view of each crop, one of `VIEWS` (see `face_probs`); None: the model's default (the `view` of `FERModel`)
+            detector:str='blazeface',  # face detector, one of `DETECTORS` (`04a_detect`)
+            margin:float|None=None, # crop margin per side, a share of the box; None: the detector's measured framing
+            view:str|None=None,  # the network's view of each crop, one of `VIEWS` (`face_probs`); None: the model's
            )->list:                # per face: dict(box, label, probs); a list of such lists for a list in
     "The faces in an image (or in each image of a list) with their expressions."
     m, many = as_model(model), isinstance(image, (list, tuple))
-    if margin is not None and not 0 <= margin <= 1: raise ValueError(f"margin must be in [0, 1] (a share of the face box on each side), got {margin}")
+    if margin is not None and not 0 <= margin <= 1:
+        raise ValueError(f"margin must be in [0, 1] (a share of the face box on each side), got {margin}")
     crops, where = [], []
-    if detector not in DETECTORS: raise ValueError(f"unknown detector {detector!r}; choose one of {', '.join(DETECTORS)}")
+    if detector not in DETECTORS:
+        raise ValueError(f"unknown detector {detector!r}; choose one of {', '.join(DETECTORS)}")
     for i, im in enumerate(image if many else [image]):
-        img = load_image(im, bgr); gray = to_gray(img)
+        img = load_image(im, bgr)
+        gray = to_gray(img)
         boxes = detect_faces(img, detector, margin) if detect else [(0, 0, gray.shape[1], gray.shape[0])]
         crops += [crop_face(gray, b) if detect else to_fer(gray) for b in boxes]
         where += [(i, b) for b in boxes]
@@ -144,9 +172,11 @@ def draw_faces(image:np.ndarray,   # RGB (or BGR) uint8 image; a grey image is d
             )->np.ndarray:       # a copy with boxes and labels drawn on
     "Boxes, labels and confidences of `faces` drawn on a copy of `image`."
     out = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB) if image.ndim == 2 else image.copy()
-    t = max(1, round(min(out.shape[:2]) / 300)); scale = 0.5 * t
+    t = max(1, round(min(out.shape[:2]) / 300))
+    scale = 0.5 * t
     for fc in faces:
-        x, y, w, h = fc['box']; text = f"{fc['label']} {fc['probs'][fc['label']]:.0%}"
+        x, y, w, h = fc['box']
+        text = f"{fc['label']} {fc['probs'][fc['label']]:.0%}"
         cv2.rectangle(out, (x, y), (x + w, y + h), color, t)
         (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, t)
         ty = y - base - 2 if y - th - base - 2 >= 0 else y + h + th + 2
@@ -220,33 +250,40 @@ class FaceTracker:
 
 
 # %% ../nbs/05_infer.ipynb #de4f696a
-VIDEO_EXT = {'.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg', '.mpeg', '.wmv'}  # files `fer_predict` treats as videos
+# files `fer_predict` treats as videos
+VIDEO_EXT = {'.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg', '.mpeg', '.wmv'}
 
 def predict_video(path:str|Path,              # a video file
                   every:int=1,                # predict on every `every`-th frame
                   model=None,                 # a `FERModel`, a model path, or None for the shipped model
-                  annotate_to:str|Path|None=None, # write an annotated copy of the video here
+                  annotate_to:str|Path|None=None,  # write an annotated copy of the video here
                   margin:float|None=None,     # crop margin (see `predict`)
                   detector:str='blazeface',   # face detector, one of `DETECTORS`
                   progress:bool=True,         # progress bar over frames
-                  view:str|None=None,         # the network's view of each crop (see `predict`; None: the model's default)
+                  view:str|None=None,         # the network's view of each crop (see `predict`; None: the model's own)
                   detect_every:int=5,         # find faces on every this many predicted frames (`FaceTracker`)
                   smooth:int=1,               # average each face's probabilities over this many predicted frames
                  )->dict:                     # file, fps, frame count, size, speed, and per predicted frame: its faces
     "The faces and expressions in every `every`-th frame of a video, each face with the id of its track."
-    path = Path(path); m = as_model(model)
+    path = Path(path)
+    m = as_model(model)
     track = FaceTracker(m, detector, margin, view, detect_every, smooth)
     if every < 1: raise ValueError(f"every must be at least 1, got {every}.")
     if not path.is_file(): raise FileNotFoundError(f"{path}: no such video file.")
     cap = cv2.VideoCapture(str(path))
-    if not cap.isOpened(): raise ValueError(f"{path}: cannot open this video. Is it a video file that OpenCV (FFmpeg) can read?")
-    fps = cap.get(cv2.CAP_PROP_FPS) or 25.; n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+    if not cap.isOpened():
+        raise ValueError(f"{path}: cannot open this video. Is it a video file that OpenCV (FFmpeg) can read?")
+    fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
+    n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
     w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
     writer = None
     if annotate_to:
-        made = [p for p in (Path(annotate_to).parent, *Path(annotate_to).parent.parents) if not p.exists()]  # deepest first
+        # deepest first
+        made = [p for p in (Path(annotate_to).parent, *Path(annotate_to).parent.parents) if not p.exists()]
         Path(annotate_to).parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f'.{Path(annotate_to).stem}.', suffix=Path(annotate_to).suffix, dir=Path(annotate_to).parent)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f'.{Path(annotate_to).stem}.', suffix=Path(annotate_to).suffix, dir=Path(annotate_to).parent
+        )
         os.close(fd)  # a name of its own for each run, then moved into place
         writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*'mp4v'), fps, (w, h))
         if not writer.isOpened():
@@ -264,12 +301,15 @@ def predict_video(path:str|Path,              # a video file
                     faces = track(frame, bgr=True)
                     frames.append(dict(frame=i, time=round(i / fps, 3), faces=faces))
                 if writer: writer.write(draw_faces(frame, faces))
-                i += 1; bar.update()
+                i += 1
+                bar.update()
         finally:
             cap.release()
             if writer:
                 writer.release()
-                if i and sys.exc_info()[0] is None: os.chmod(tmp, file_mode()); os.replace(tmp, annotate_to)
+                if i and sys.exc_info()[0] is None:
+                    os.chmod(tmp, file_mode())
+                    os.replace(tmp, annotate_to)
                 else: Path(tmp).unlink(missing_ok=True)
     if i == 0: raise ValueError(f"{path}: no frame could be decoded.")
     if n and i < n: warnings.warn(f"{path}: {i} of the {n} frames its header announces were decoded (is it cut short?)")
@@ -282,14 +322,18 @@ def watch_camera(camera:int=0,              # OpenCV camera index
                  detector:str='blazeface',  # face detector, one of `DETECTORS`
                  view:str|None=None,        # the network's view of each crop (see `predict`; None: the model's default)
                  every:int=5,               # find faces on every `every`-th frame; classify them on every frame
-                 window:str='fer_nbdev (q or Esc quits)', # window title
+                 window:str='fer_nbdev (q or Esc quits)',  # window title
                  max_frames:int|None=None,  # stop after this many frames (None: until a key)
                 ):
     "Live expressions: camera frames with boxes and labels in a window, until q or Esc."
     if 'GUI:                           NONE' in cv2.getBuildInformation() or not hasattr(cv2, 'imshow'):
-        raise ImportError("the camera window needs OpenCV with a GUI (pip install opencv-python); this OpenCV is the headless build")
+        raise ImportError(
+            "the camera window needs OpenCV with a GUI (pip install opencv-python); this OpenCV is the headless build"
+        )
     if sys.platform.startswith('linux') and not (os.environ.get('DISPLAY') or os.environ.get('WAYLAND_DISPLAY')):
-        raise ValueError("no display to show the camera in (DISPLAY is not set); run it on a desktop, or use a video file")
+        raise ValueError(
+            "no display to show the camera in (DISPLAY is not set); run it on a desktop, or use a video file"
+        )
     track, cap = FaceTracker(model, detector, None, view, detect_every=every), cv2.VideoCapture(camera)
     if not cap.isOpened(): raise ValueError(f"camera {camera} cannot be opened (is one connected? try --camera 1)")
     faces, i = [], 0
@@ -298,9 +342,13 @@ def watch_camera(camera:int=0,              # OpenCV camera index
             ok, frame = cap.read()
             if not ok: raise ValueError(f"camera {camera} stopped sending frames")
             faces = track(frame, bgr=True)
-            cv2.imshow(window, draw_faces(frame, faces)); i += 1
+            cv2.imshow(window, draw_faces(frame, faces))
+            i += 1
             if cv2.waitKey(1) & 0xFF in (ord('q'), 27): break
-    finally: cap.release(); cv2.destroyAllWindows()
+    finally:
+        cap.release()
+        cv2.destroyAllWindows()
+
 
 # %% ../nbs/05_infer.ipynb #9e76b9a1
 BATCH_FILES = 32  # photos whose faces `fer_predict` classifies in one batch
@@ -316,7 +364,8 @@ def _write_json(obj, path:str|None):
     else: print(text)
 
 def _check_outputs(files:list, outputs:dict):
-    "Refuse, before any work, an output file that is an input, that another output also names, or that cannot be written."
+    """Refuse, before any work, an output file that is an input, that another output also names, or that cannot be
+    written."""
     ins, seen = {Path(f).resolve() for f in files}, {}
     for flag, o in outputs.items():
         if not o: continue
@@ -334,34 +383,44 @@ def annotated_paths(files:list,  # the photos, as `photo_files` found them
     out = Path(out)
     if len(files) == 1 and not Path(given[0]).is_dir() and not out.is_dir() and out.suffix: return [out]
     if out.exists() and not out.is_dir():
-        raise NotADirectoryError(f"--annotate {out} is a file, but the photos are annotated into a folder (pass a folder name)")
+        raise NotADirectoryError(
+            f"--annotate {out} is a file, but the photos are annotated into a folder (pass a folder name)"
+        )
     dsts = []
     for f in files:
         rel = f.relative_to(next((Path(g) for g in given if Path(g).is_dir() and f.is_relative_to(g)), f.parent))
         dsts.append(out/(rel if rel.suffix.lower() in _ANNOTATED_EXT else rel.with_suffix('.png')))
     ins, taken = {f.resolve(): f for f in files}, {}
     for f, d in zip(files, dsts):
-        if d.resolve() in ins: raise ValueError(f"--annotate {out} would write {d} over the input photo {ins[d.resolve()]}: choose a folder that holds no input")
-        if d.resolve() in taken: raise ValueError(f"{taken[d.resolve()]} and {f} would both be annotated to {d}: annotate them in two runs")
+        if d.resolve() in ins:
+            raise ValueError(
+                f"--annotate {out} would write {d} over the input photo {ins[d.resolve()]}: choose a folder that "
+                "holds no input"
+            )
+        if d.resolve() in taken:
+            raise ValueError(f"{taken[d.resolve()]} and {f} would both be annotated to {d}: annotate them in two runs")
         taken[d.resolve()] = f
     return dsts
 
 _ANNOTATED_EXT = {'.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp'}  # image files `--annotate` can write
-_ANNOTATED_VIDEO_EXT = {'.mp4', '.m4v', '.mov', '.avi'}                     # containers OpenCV writes with the mp4v codec
+# containers OpenCV writes with the mp4v codec
+_ANNOTATED_VIDEO_EXT = {'.mp4', '.m4v', '.mov', '.avi'}
 
 def _check_annotate(annotate:str|None, n_files:int, video:bool):
     "Refuse an `--annotate` path that cannot be written, before any work is done and without creating anything."
     if not annotate: return
     out = Path(annotate)
     if video:
-        if out.suffix.lower() not in _ANNOTATED_VIDEO_EXT: raise ValueError(f"--annotate {out}: cannot write a video with this name (use a .mp4 name)")
+        if out.suffix.lower() not in _ANNOTATED_VIDEO_EXT:
+            raise ValueError(f"--annotate {out}: cannot write a video with this name (use a .mp4 name)")
     elif n_files == 1 and not out.is_dir() and out.suffix and out.suffix.lower() not in _ANNOTATED_EXT:
         raise ValueError(f"--annotate {out}: cannot write an image with this name (use .png or .jpg)")
     if not out.is_dir(): check_writable(out, '--annotate')
 
 def _annotate(f:Path, faces:list, dst:Path):
     "Write `f` with its faces drawn to `dst` (atomically; the format from the name)."
-    if dst.suffix.lower() not in _ANNOTATED_EXT: raise ValueError(f"{dst}: cannot write an image with this name (use .png or .jpg)")
+    if dst.suffix.lower() not in _ANNOTATED_EXT:
+        raise ValueError(f"{dst}: cannot write an image with this name (use .png or .jpg)")
     ok = cv2.imencode(dst.suffix, cv2.cvtColor(draw_faces(load_image(f), faces), cv2.COLOR_RGB2BGR))[1]
     atomic_write(dst, lambda tmp: tmp.write_bytes(ok.tobytes()))
 
@@ -379,18 +438,30 @@ def photo_files(paths:list)->list:
     for p in map(Path, paths):
         if p.is_dir():
             found = sorted(f for f in p.rglob('*') if f.suffix.lower() in IMAGE_EXT and f.is_file())
-            if not found: raise FileNotFoundError(f"{p}: no image files in this folder or below it ({', '.join(sorted(IMAGE_EXT))})")
+            if not found:
+                raise FileNotFoundError(
+                    f"{p}: no image files in this folder or below it ({', '.join(sorted(IMAGE_EXT))})"
+                )
             out += found
         else: out.append(p)
     return out
 
 def _csv(rows:list, classes)->str:
-    "One CSV line per face: file, box, label and the class probabilities (a file without a face gets one line with an empty box)."
-    buf = io.StringIO(); w = csv.writer(buf)
+    """One CSV line per face: file, box, label and the class probabilities (a file without a face gets one line with an
+    empty box)."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
     w.writerow(['file', 'x', 'y', 'w', 'h', 'label', *[f'p_{c}' for c in classes]])
     for r in rows:
         for fc in r['faces'] or [None]:
-            w.writerow([r['file'], *(fc['box'] if fc else ['']*4), fc['label'] if fc else '', *([fc['probs'][c] for c in classes] if fc else ['']*len(classes))])
+            w.writerow(
+                [
+                    r['file'],
+                    *(fc['box'] if fc else [''] * 4),
+                    fc['label'] if fc else '',
+                    *([fc['probs'][c] for c in classes] if fc else [''] * len(classes)),
+                ]
+            )
     return buf.getvalue()
 
 def _read(f:Path):
@@ -398,13 +469,16 @@ def _read(f:Path):
     try: return load_image(f)
     except (FileNotFoundError, IsADirectoryError, ValueError) as e: return e
 
-def predict_photos(files:list, # photo files
+def predict_photos(files:list,  # photo files
                    **kw,       # passed to `predict`
                   )->tuple:    # ([(file, faces)], [(file, error)])
     "`predict` over many photos in batches of `BATCH_FILES`, the next batch decoded in a thread while this one runs."
     results, failed, t0 = [], [], time.perf_counter()
     chunks = [files[s:s+BATCH_FILES] for s in range(0, len(files), BATCH_FILES)]
-    with ThreadPoolExecutor(1) as pool, tqdm(total=len(files), desc='photos', unit='photo', disable=len(files) < 10) as bar:
+    with (
+        ThreadPoolExecutor(1) as pool,
+        tqdm(total=len(files), desc='photos', unit='photo', disable=len(files) < 10) as bar,
+    ):
         read = lambda c: pool.submit(lambda: [_read(f) for f in c])  # decoding runs one batch ahead
         ahead = read(chunks[0]) if chunks else None
         for k, chunk in enumerate(chunks):
@@ -420,16 +494,20 @@ def predict_photos(files:list, # photo files
     return results, failed
 
 def video_csv(res:dict, classes)->str:
-    "One CSV line per face per predicted frame of `predict_video`'s result: frame, time, track, box, label, probabilities."
-    buf = io.StringIO(); w = csv.writer(buf)
+    """One CSV line per face per predicted frame of `predict_video`'s result: frame, time, track, box, label,
+    probabilities."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
     w.writerow(['frame', 'time', 'track', 'x', 'y', 'w', 'h', 'label', *[f'p_{c}' for c in classes]])
     for fr in res['frames']:
         for fc in fr['faces']:
-            w.writerow([fr['frame'], fr['time'], fc['track'], *fc['box'], fc['label'], *[fc['probs'][c] for c in classes]])
+            w.writerow(
+                [fr['frame'], fr['time'], fc['track'], *fc['box'], fc['label'], *[fc['probs'][c] for c in classes]]
+            )
     return buf.getvalue()
 
 def plot_timeline(res:dict,       # `predict_video`'s result
-                  max_tracks:int=6, # draw at most this many faces, the longest-seen first
+                  max_tracks:int=6,  # draw at most this many faces, the longest-seen first
                  ):
     "Each face's expression probabilities over the video's time, one panel per track."
     import matplotlib.pyplot as plt
@@ -450,24 +528,25 @@ def plot_timeline(res:dict,       # `predict_video`'s result
     return fig
 
 @call_parse
-def predict_cli(files:Param('image files or folders (searched recursively), or one video file', str, nargs='*', opt=False)=None,
-                json:str=None,          # write the JSON here instead of printing it
-                annotate:str=None,      # write annotated output: an image or video file (a folder for several images)
-                every:int=1,            # video: predict on every N-th frame
-                model:str=None,         # model file: a `model.pt` or a run's `best.pt` (default: the shipped model)
-                margin:float=None,      # crop margin around each face, as a share of the box (default: the detector's measured framing)
-                detector:str='blazeface', # face detector: blazeface (a CNN, the default) or haar (OpenCV's cascade)
-                csv:str=None,           # also write one CSV line per face here (file, box, label, probabilities)
-                camera:int=None,        # live: read this camera (e.g. 0) and show boxes and labels in a window, until q
-                no_detect:store_true=False, # the images are face crops: skip face detection
-                view:str=None,          # the network's view of each face: none (the paper's evaluation), center (the training's scale), flip or tencrop (default: the model's, chosen on PublicTest)
-                runtime:str='auto',     # the classifier's runtime: auto (onnxruntime where the model ships an export), onnx or torch
-                model_info:store_true=False, # print which model answers (name, sha256, test metrics) and where its model card is, then stop
-                detect_every:int=5,     # video: find faces on every N-th predicted frame; they are classified on every one
-                smooth:int=1,           # video: average each face's probabilities over its last N predicted frames
-                plot:str=None,          # video: draw each face's expressions over time into this image (.png)
-                debug:store_true=False, # show the full traceback of an error
-               ):
+def predict_cli(
+    files: Param('image files or folders (searched recursively), or one video file', str, nargs='*', opt=False) = None,
+    json: str = None,  # write the JSON here instead of printing it
+    annotate: str = None,  # write annotated output: an image or video file (a folder for several images)
+    every: int = 1,  # video: predict on every N-th frame
+    model: str = None,  # model file: a `model.pt` or a run's `best.pt` (default: the shipped model)
+    margin: float = None,  # crop margin around each face, a share of the box (default: the detector's measured framing)
+    detector: str = 'blazeface',  # face detector: blazeface (a CNN, the default) or haar (OpenCV's cascade)
+    csv: str = None,  # also write one CSV line per face here (file, box, label, probabilities)
+    camera: int = None,  # live: read this camera (e.g. 0) and show boxes and labels in a window, until q
+    no_detect: store_true = False,  # the images are face crops: skip face detection
+    view: str = None,  # the network's view of each face: none, center, flip or tencrop (default: the model's)
+    runtime: str = 'auto',  # the classifier's runtime: auto (onnxruntime where the model has an export), onnx or torch
+    model_info: store_true = False,  # print which model answers (name, sha256, metrics) and its card, then stop
+    detect_every: int = 5,  # video: find faces on every N-th predicted frame; they are classified on every one
+    smooth: int = 1,  # video: average each face's probabilities over its last N predicted frames
+    plot: str = None,  # video: draw each face's expressions over time into this image (.png)
+    debug: store_true = False,  # show the full traceback of an error
+):
     "Find faces in photos or a video and print their expressions as JSON."
     if model_info: return _write_json(model_summary(model), json)
     if camera is not None: return watch_camera(camera, model, detector, view, every)
@@ -475,18 +554,23 @@ def predict_cli(files:Param('image files or folders (searched recursively), or o
     given = [files] if isinstance(files, (str, Path)) else files
     files = photo_files(given)
     _check_outputs(files, dict(json=json, annotate=annotate, csv=csv, plot=plot))
-    if margin is not None and not 0 <= margin <= 1: raise ValueError(f"--margin must be in [0, 1] (a share of the face box on each side), got {margin}")
+    if margin is not None and not 0 <= margin <= 1:
+        raise ValueError(f"--margin must be in [0, 1] (a share of the face box on each side), got {margin}")
     for name, v in (('every', every), ('detect_every', detect_every), ('smooth', smooth)):
         if v < 1: raise ValueError(f"--{name} must be at least 1, got {v}")
     videos = [f for f in files if f.suffix.lower() in VIDEO_EXT]
-    if videos and len(files) > 1: raise ValueError("give either one video or any number of images, not both or several videos")
+    if videos and len(files) > 1:
+        raise ValueError("give either one video or any number of images, not both or several videos")
     if plot and not videos: raise ValueError("--plot draws a video's expressions over time: give one video")
-    if plot and Path(plot).suffix.lower() not in ('.png', '.jpg', '.pdf', '.svg'): raise ValueError(f"--plot {plot}: use a .png name")
+    if plot and Path(plot).suffix.lower() not in ('.png', '.jpg', '.pdf', '.svg'):
+        raise ValueError(f"--plot {plot}: use a .png name")
     _check_annotate(annotate, len(files), bool(videos))
     targets = annotated_paths(files, given, annotate) if annotate and not videos else []
     m, ident = load_model(model, runtime), model_id(model)
     if videos:
-        res = predict_video(files[0], every, m, annotate, margin, detector, view=view, detect_every=detect_every, smooth=smooth)
+        res = predict_video(
+            files[0], every, m, annotate, margin, detector, view=view, detect_every=detect_every, smooth=smooth
+        )
         res = dict(res, frames=[dict(fr, faces=rounded_faces(fr['faces'])) for fr in res['frames']], model=ident)
         if csv: atomic_write(csv, lambda tmp: tmp.write_text(video_csv(res, m.classes)))
         if plot: atomic_write(plot, lambda tmp: plot_timeline(res).savefig(tmp, format=Path(plot).suffix[1:], dpi=120))
@@ -497,9 +581,15 @@ def predict_cli(files:Param('image files or folders (searched recursively), or o
     dst = dict(zip(files, targets))
     for f, fc in results if annotate else []: _annotate(f, fc, dst[f])
     rows = [dict(file=str(f), faces=rounded_faces(fc), model=ident) for f, fc in results]
-    if csv: atomic_write(csv, lambda tmp: tmp.write_text(_csv(rows, m.classes), errors='surrogateescape'))  # any file name
+    # any file name
+    if csv: atomic_write(csv, lambda tmp: tmp.write_text(_csv(rows, m.classes), errors='surrogateescape'))
     _write_json(rows, json)
-    if failed: raise ValueError(f"{len(failed)} of {len(files)} files could not be read ({', '.join(str(f) for f, _ in failed[:3])}); the others were written")
+    if failed:
+        raise ValueError(
+            f"{len(failed)} of {len(files)} files could not be read ({', '.join(str(f) for f, _ in failed[:3])}); "
+            "the others were written"
+        )
+
 
 def fer_predict():
     "Find faces in photos or a video and print their expressions as JSON (the `fer_predict` console script)."
@@ -508,9 +598,13 @@ def fer_predict():
 # %% ../nbs/05_infer.ipynb #718ae329
 def _cam_blocks(model:nn.Module)->list:
     "The backbone's convolutional blocks in order, as (name, module)."
-    if hasattr(model, 'conv_head'): return [(f'blocks[{i}]', b) for i, b in enumerate(model.blocks)] + [('conv_head', model.conv_head)]
+    if hasattr(model, 'conv_head'):
+        return [(f'blocks[{i}]', b) for i, b in enumerate(model.blocks)] + [('conv_head', model.conv_head)]
     if hasattr(model, 'features'): return [(f'features[{i}]', b) for i, b in enumerate(model.features)]
-    raise ValueError(f"no known convolutional blocks in {type(model).__name__}; pass an EfficientNet from `create_model`.")
+    raise ValueError(
+        f"no known convolutional blocks in {type(model).__name__}; pass an EfficientNet from `create_model`."
+    )
+
 
 def cam_layer(model:nn.Module,      # an EfficientNet from `create_model` (timm Lite0 or torchvision B0)
               size:int|None=None,   # input side in pixels; None: the last block, whatever its grid
@@ -521,7 +615,10 @@ def cam_layer(model:nn.Module,      # an EfficientNet from `create_model` (timm 
     blocks = _cam_blocks(model)
     if size is None: return blocks[-1][1]
     sides = {}
-    hooks = [b.register_forward_hook(lambda mod, i, o, k=k: sides.__setitem__(k, o.shape[-1])) for k, (_, b) in enumerate(blocks)]
+    hooks = [
+        b.register_forward_hook(lambda mod, i, o, k=k: sides.__setitem__(k, o.shape[-1]))
+        for k, (_, b) in enumerate(blocks)
+    ]
     try:
         with torch.no_grad(): model(torch.zeros(1, 3, size, size))
     finally:
@@ -545,11 +642,14 @@ def gradcam(face,               # a face crop: grey 48×48 array, or any image `
     from pytorch_grad_cam.utils.model_targets import ClassifierOutputTarget
     m = as_model(model, runtime='torch')
     crop = to_fer(to_gray(load_image(face)))
-    x = view_tfms(m.aug, 'none', norm_stats(m.model))(tv_tensors.Image(torch.from_numpy(crop)[None])).contiguous(memory_format=torch.channels_last)
+    x = view_tfms(m.aug, 'none', norm_stats(m.model))(tv_tensors.Image(torch.from_numpy(crop)[None])).contiguous(
+        memory_format=torch.channels_last
+    )
     if isinstance(target, str): target = m.classes.index(target)
     with GradCAM(m.model, [layer or cam_layer(m.model, m.aug.size)]) as cam:
         heat = cam(input_tensor=x, targets=None if target is None else [ClassifierOutputTarget(int(target))])[0]
-    m.model.zero_grad(set_to_none=True); m.model.eval()
+    m.model.zero_grad(set_to_none=True)
+    m.model.eval()
     return cv2.resize(heat, (FACE_SIZE, FACE_SIZE), interpolation=cv2.INTER_LINEAR).clip(0, 1)
 
 def show_gradcam(faces:list,          # 48×48 grey faces
@@ -563,15 +663,21 @@ def show_gradcam(faces:list,          # 48×48 grey faces
     m = as_model(model, runtime='torch')
     layers = layers or [cam_layer(m.model, m.aug.size)]
     probs = face_probs(m.model, np.asarray(faces, np.uint8), m.aug)
-    fig, axs = plt.subplots(1 + len(layers), len(faces), figsize=(1.9*len(faces), 2.1*(1 + len(layers)) + 0.3), squeeze=False)
+    fig, axs = plt.subplots(
+        1 + len(layers), len(faces), figsize=(1.9 * len(faces), 2.1 * (1 + len(layers)) + 0.3), squeeze=False
+    )
     for j, (fc, t, p) in enumerate(zip(faces, titles, probs)):
-        axs[0, j].imshow(fc, cmap='gray', vmin=0, vmax=255); axs[0, j].set_title(t, fontsize=9)
+        axs[0, j].imshow(fc, cmap='gray', vmin=0, vmax=255)
+        axs[0, j].set_title(t, fontsize=9)
         axs[0, j].set_xlabel(f"pred: {m.classes[p.argmax()]} {p.max():.0%}", fontsize=9)
         for r, layer in enumerate(layers, 1):
             axs[r, j].imshow(fc, cmap='gray', vmin=0, vmax=255)
             axs[r, j].imshow(gradcam(fc, m, int(p.argmax()), layer), cmap='jet', alpha=0.45, vmin=0, vmax=1)
-        for ax in axs[:, j]: ax.set_xticks([]); ax.set_yticks([])
+        for ax in axs[:, j]:
+            ax.set_xticks([])
+            ax.set_yticks([])
     axs[0, 0].set_ylabel('face')
     for r, layer in enumerate(layers, 1): axs[r, 0].set_ylabel(f"Grad-CAM\n{layer_name(m.model, layer)}")
-    fig.suptitle(suptitle); fig.tight_layout()
+    fig.suptitle(suptitle)
+    fig.tight_layout()
     return fig

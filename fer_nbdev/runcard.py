@@ -21,27 +21,35 @@ def git_commit(path:Path|None=None)->str:
     if path is None: path = Path(__file__).resolve().parent if '__file__' in globals() else Path.cwd()
     path = Path(path)
     try:
-        sha = subprocess.run(['git', 'rev-parse', 'HEAD'], cwd=path, capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(['git', 'status', '--porcelain', '--untracked-files=no'], cwd=path, capture_output=True, text=True).stdout.strip()
+        sha = subprocess.run(
+            ['git', 'rev-parse', 'HEAD'], cwd=path, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ['git', 'status', '--porcelain', '--untracked-files=no'], cwd=path, capture_output=True, text=True
+        ).stdout.strip()
         return sha + ('+dirty' if dirty else '')
     except (subprocess.CalledProcessError, FileNotFoundError): return 'unknown'
 
 def device_name(device:str|torch.device='cpu')->str:
-    "Human name of a device: the GPU model, or the CPU model (family/model numbers and vector ISA, since a cloud CPU's name can hide its generation) and its core count."
+    """Human name of a device: the GPU model, or the CPU model (family/model numbers and vector ISA, since a cloud CPU's
+    name can hide its generation) and its core count."""
     import torch
     device = torch.device(device)
     if device.type == 'cuda': return torch.cuda.get_device_name(device)
     cpu, info = platform.processor() or platform.machine(), {}
     try:
         for line in Path('/proc/cpuinfo').read_text().splitlines():
-            k, _, v = line.partition(':'); k = k.strip()
+            k, _, v = line.partition(':')
+            k = k.strip()
             if k in ('model name', 'cpu family', 'model') and k not in info: info[k] = v.strip()
             if not line.strip() and info: break  # the first processor's block is enough
     except OSError: pass
     cpu = info.get('model name', cpu)
     if 'cpu family' in info: cpu += f" (family {info['cpu family']} model {info.get('model', '?')})"
     isa = torch.backends.cpu.get_cpu_capability()
-    return f"{cpu}, {isa}, {len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()} cores, {torch.get_num_threads()} torch threads"
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count()
+    return f"{cpu}, {isa}, {cores} cores, {torch.get_num_threads()} torch threads"
+
 
 _PACKAGES = ('fer_nbdev', 'torch', 'torchvision', 'timm', 'numpy', 'scikit-learn')
 
@@ -55,13 +63,21 @@ def package_versions(names=_PACKAGES)->dict:
 
 # %% ../nbs/00b_runcard.ipynb #8f505127
 def portable_path(tok:str)->str:
-    "A path without this machine's absolute prefix: relative to the working folder, or `<...>/name` outside it; other text unchanged."
+    """A path without this machine's absolute prefix: relative to the working folder, or `<...>/name` outside it; other
+    text unchanged."""
     if not tok.startswith('/'): return tok
-    try: return os.path.relpath(tok) if Path(tok).resolve().is_relative_to(Path.cwd().resolve()) else f'<...>/{Path(tok).name}'
-    except ValueError: return f'<...>/{Path(tok).name}'
+    try:
+        return (
+            os.path.relpath(tok)
+            if Path(tok).resolve().is_relative_to(Path.cwd().resolve())
+            else f'<...>/{Path(tok).name}'
+        )
+    except ValueError:
+        return f'<...>/{Path(tok).name}'
 
 def portable_command(command:str)->str:
-    "A command line without this machine's absolute paths: each becomes relative to the working folder, or `<...>/name` outside it."
+    """A command line without this machine's absolute paths: each becomes relative to the working folder, or
+    `<...>/name` outside it."""
     return ' '.join(portable_path(t) for t in command.split(' '))
 
 def load_average()->list|None:
@@ -69,10 +85,10 @@ def load_average()->list|None:
     try: return [round(x, 2) for x in os.getloadavg()]
     except (OSError, AttributeError): return None
 
-def run_card(command:str|None=None, # the command line that produced the result
+def run_card(command:str|None=None,  # the command line that produced the result
              device='cpu',          # device the work ran on
              data_digest:str='',     # sha256 of the data source (`FERData.digest`)
-             wall_s:float|None=None, # wall time in seconds
+             wall_s:float|None=None,  # wall time in seconds
              **extra)->dict:
     "A dictionary recording how a result was produced."
     command = command if command is not None else ' '.join([Path(sys.argv[0]).name] + sys.argv[1:])
@@ -87,20 +103,22 @@ def file_mode()->int:
     os.umask(mask)
     return 0o666 & ~mask
 
-def check_writable(path:str|Path, # a file about to be written
+def check_writable(path:str|Path,  # a file about to be written
                    what:str='',   # how the user named it, e.g. '--json'
                   ):
-    "Refuse, before any work, a file that cannot be written: a folder, a path under a file, a folder one cannot write to."
+    """Refuse, before any work, a file that cannot be written: a folder, a path under a file, a folder one cannot write
+    to."""
     p, name = Path(path), f"{what} {path}".strip()
     if p.is_dir(): raise IsADirectoryError(f"{name} is a folder: give a file name")
     where = next(a for a in p.absolute().parents if a.exists())  # the folder it goes in, or the deepest that exists
     if not where.is_dir(): raise NotADirectoryError(f"{name}: {where} is a file, not a folder")
     if not os.access(where, os.W_OK | os.X_OK): raise PermissionError(f"{name}: cannot write into {where} (read-only?)")
 
-def atomic_write(path:str|Path, # the file to write
+def atomic_write(path:str|Path,  # the file to write
                  write,         # `write(tmp_path)` writes the content to a temporary path
                 )->Path:
-    "Write a file through a unique temporary name in the same folder, then replace: readers, and a second writer, never see half a file."
+    """Write a file through a unique temporary name in the same folder, then replace: readers, and a second writer,
+    never see half a file."""
     path, tmp = Path(path), None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -130,13 +148,19 @@ def card_markdown(card:dict)->str:
     p = card.get('packages', {})
     wall = f"{card['wall_s']/60:.1f} min" if card.get('wall_s') else 'n/a'
     load = f" · load {card['load'][0]:g}" if card.get('load') else ''
-    return (f"**Run card** · command `{card.get('command')}` · commit `{str(card.get('commit'))[:12]}` · {card.get('date')}\n"
-            f"· device: {card.get('device')}{load} · wall time {wall} · data sha256 `{str(card.get('data_sha256'))[:16]}`"
-            f" · torch {p.get('torch')}, torchvision {p.get('torchvision')}, timm {p.get('timm')}")
+    return (
+        f"**Run card** · command `{card.get('command')}` · commit `{str(card.get('commit'))[:12]}` · "
+        f"{card.get('date')}\n"
+        f"· device: {card.get('device')}{load} · wall time {wall} · data sha256 `{str(card.get('data_sha256'))[:16]}`"
+        f" · torch {p.get('torch')}, torchvision {p.get('torchvision')}, timm {p.get('timm')}"
+    )
 
 # %% ../nbs/00b_runcard.ipynb #c3e5a7b9
 def table_markdown(df)->str:
     "A pandas DataFrame as a markdown table (no `tabulate` needed), for notebooks and the README."
     cols = [str(c) for c in df.columns]
     cell = lambda v: '' if v is None or (isinstance(v, float) and v != v) else str(v)
-    return '\n'.join(['| ' + ' | '.join(cols) + ' |', '|' + '---|'*len(cols)] + ['| ' + ' | '.join(cell(v) for v in row) + ' |' for row in df.itertuples(index=False)])
+    return '\n'.join(
+        ['| ' + ' | '.join(cols) + ' |', '|' + '---|' * len(cols)]
+        + ['| ' + ' | '.join(cell(v) for v in row) + ' |' for row in df.itertuples(index=False)]
+    )

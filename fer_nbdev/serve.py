@@ -35,7 +35,7 @@ def _to_8bit(im:Image.Image)->Image.Image:
     except ValueError as e: raise HTTPException(422, f"the image's {e}.") from None
 
 def decode_image(data:bytes,                # the uploaded file's bytes
-                 max_pixels:int=40_000_000, # refuse an image with more pixels, before decoding it
+                 max_pixels:int=40_000_000,  # refuse an image with more pixels, before decoding it
                 )->Image.Image:             # upright (EXIF orientation applied), 8 bits per channel
     "An upload as an 8-bit PIL image, or a 4xx `HTTPException` that says in one sentence why not."
     if not data: raise HTTPException(400, "the request has no image: its body is empty.")
@@ -49,7 +49,9 @@ def decode_image(data:bytes,                # the uploaded file's bytes
     if w * h > max_pixels:
         raise HTTPException(413, f"the image has {w}×{h} = {w*h:,} pixels, more than the limit of {max_pixels:,}.")
     if w * h == 0: raise HTTPException(400, f"the image has no pixels ({w}×{h}).")
-    try: im.load(); im = ImageOps.exif_transpose(im)
+    try:
+        im.load()
+        im = ImageOps.exif_transpose(im)
     except (OSError, ValueError, SyntaxError):
         raise HTTPException(400, "the image is damaged or cut short: its pixels could not be decoded.") from None
     return _to_8bit(im) if im.mode.startswith('I') else im
@@ -101,7 +103,8 @@ async def read_upload(request:Request,  # a POST of raw image bytes, or of a mul
     except Exception: raise HTTPException(400, "the multipart form could not be parsed.") from None
     files = [v for _, v in form.multi_items() if hasattr(v, 'filename')]
     if len(files) != 1: raise HTTPException(400, f"the form holds {len(files)} files: send one image per request.")
-    f = files[0]; ftype = (f.content_type or '').split(';')[0].strip().lower()
+    f = files[0]
+    ftype = (f.content_type or '').split(';')[0].strip().lower()
     if ftype and not ftype.startswith(IMAGE_TYPES):
         raise HTTPException(415, f"the file's content type {ftype} is not an image.")
     return await f.read(), f.filename
@@ -127,7 +130,8 @@ def create_app(model:str|None=None,  # a `model.pt` or a run's `best.pt`; None: 
     from fer_nbdev.detect import DETECTORS
     from fer_nbdev.infer import rounded_faces, predict
     from fer_nbdev.model import MODEL_DIR, load_model, model_id
-    path = Path(model or MODEL_DIR/'model.pt'); m = load_model(path, runtime)
+    path = Path(model or MODEL_DIR / 'model.pt')
+    m = load_model(path, runtime)
     card = path.with_name('MODEL_CARD.md')  # the card beside the model file (the shipped model has one)
     ident = model_id(path)
     pool, haar = ThreadPoolExecutor(workers, thread_name_prefix='fer_serve'), threading.Lock()
@@ -210,7 +214,9 @@ def _bind(host:str, port:int)->socket.socket:
     try:
         sock = socket.socket(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0], socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port)); sock.listen(128); sock.setblocking(False)
+        sock.bind((host, port))
+        sock.listen(128)
+        sock.setblocking(False)
         return sock
     except OSError as e:
         raise ValueError(f"cannot listen on {host}:{port} ({e.strerror or e}); "
@@ -223,8 +229,8 @@ def serve_cli(host:str='127.0.0.1',   # the address to listen on; anything but l
               max_mb:float=20,        # the largest upload accepted, in MiB
               max_mp:float=40,        # the most pixels an image may have, in megapixels (the decompression-bomb guard)
               model:str=None,         # model file: a `model.pt` or a run's `best.pt` (default: the shipped model)
-              runtime:str='auto',     # the classifier's runtime: auto (onnxruntime where the model ships an export), onnx or torch
-              debug:store_true=False, # show the full traceback of an error
+              runtime:str='auto',  # auto (onnxruntime if the model has an export), onnx or torch
+              debug:store_true=False,  # show the full traceback of an error
              ):
     "Serve the page and the HTTP API for facial expressions on host:port, until Ctrl-C."
     if workers < 1: raise ValueError(f"--workers must be at least 1, got {workers}")
