@@ -13,7 +13,8 @@ import numpy as np
 from fastcore.script import call_parse, store_true
 
 from .data import CLASSES, FERData, load_fer2013, synthetic_fer
-from .train import fit, hold_run, lock_file, read_predictions
+from .train import fit
+from .rundir import check_config, finished, hold_run, lock_file, read_predictions
 from .evaluate import PAPER_RESULTS, select
 from .config import TrainConfig, get_config, cli_main, project_file
 from .runcard import atomic_write
@@ -27,7 +28,7 @@ __all__ = ['ABLATION_BASE', 'SIZE_BASE', 'BUDGETS', 'VARIANTS', 'METRICS', 'CPU_
 # %% ../nbs/06_ablations.ipynb #cc740b57
 ABLATION_BASE = get_config('cpu', size=48, epochs=2, engine='fast')  # the reduced CPU budget
 # the image-size sweep's smaller one: 224 px costs ~20× 48 px
-SIZE_BASE = replace(ABLATION_BASE, epochs=1, train_fraction=0.5, tta=False)
+SIZE_BASE = replace(ABLATION_BASE, epochs=1, train_fraction=0.5, view='none')
 BUDGETS = {'default': ABLATION_BASE, 'sizes': SIZE_BASE}
 
 VARIANTS = {
@@ -67,6 +68,7 @@ VARIANTS = {
     'balanced_sampler': dict(sampler='balanced'),
 }
 
+# %% ../nbs/06_ablations.ipynb #8e0406ba
 def apply_variant(base:TrainConfig,     # the config every variant starts from
                   overrides:dict,       # fields of `TrainConfig` or `AugConfig`, flat (see `get_config`)
                   seed:int|None=None,   # set the seed too
@@ -75,15 +77,6 @@ def apply_variant(base:TrainConfig,     # the config every variant starts from
     return get_config(base, **overrides, **({} if seed is None else dict(seed=seed)))
 
 # %% ../nbs/06_ablations.ipynb #7cb9475b
-def _finished(out:Path)->bool: return (out/'metrics.json').exists() and (out/'run_card.json').exists()
-
-def _check_config(out:Path, cfg:TrainConfig):
-    "Refuse a run directory whose `config.json` is not `cfg`."
-    if not (out/'config.json').exists(): return
-    d = {k: v for k, v in json.loads((out/'config.json').read_text()).items() if k not in ('mean', 'std')}
-    if replace(TrainConfig.from_dict(d), device=cfg.device) != cfg:
-        raise ValueError(f"{out} holds a run of another config than this variant's. Delete it, or use another root.")
-
 def run_ablation(base:TrainConfig,          # the config every variant starts from
                  variants:dict,             # name -> overrides (see `apply_variant`)
                  seeds=(0, 1),              # seeds of each variant
@@ -99,17 +92,17 @@ def run_ablation(base:TrainConfig,          # the config every variant starts fr
     for name, over in variants.items():
         for seed in seeds:
             cfg, out, t0 = apply_variant(base, over, seed), root/name/f'seed{seed}', time.perf_counter()
-            _check_config(out, cfg)
-            if _finished(out): status = 'done'
+            check_config(out, cfg)
+            if finished(out): status = 'done'
             else:
                 with hold_run(out, busy_ok=True) as held:
                     if not held: status = 'busy'         # another process is training it: leave it alone
-                    elif _finished(out): status = 'done'  # another process finished it between the check and the claim
+                    elif finished(out): status = 'done'  # another process finished it between the check and the claim
                     else:
                         if data is None: data = load_fer2013()
                         status = 'resumed' if (out/'last.pt').exists() else 'trained'
                         fit(cfg, data, out, resume=status == 'resumed', progress=progress, command=command)
-            if prune and _finished(out): (out/'last.pt').unlink(missing_ok=True)
+            if prune and finished(out): (out/'last.pt').unlink(missing_ok=True)
             rows.append(
                 dict(variant=name, seed=seed, status=status, minutes=(time.perf_counter() - t0) / 60, path=str(out))
             )
@@ -165,6 +158,7 @@ def ablation_table(root:str|Path,             # a directory of `run_ablation`
     order = [v for v in VARIANTS if v in t.index] + sorted(set(t.index) - set(VARIANTS))
     return t.loc[order]
 
+# %% ../nbs/06_ablations.ipynb #8382a27c
 def format_table(t:pd.DataFrame)->pd.DataFrame:
     "`ablation_table` as 'mean ± std' percentages, for reading."
     import pandas as pd
@@ -181,7 +175,6 @@ def format_table(t:pd.DataFrame)->pd.DataFrame:
             'train min': t.train_min.round(1),
         }
     )
-
 
 # %% ../nbs/06_ablations.ipynb #279ecab8
 def plot_ablation(t:pd.DataFrame,  # `ablation_table`
@@ -338,6 +331,7 @@ def ablate_cli(root:str='runs/ablations',  # one directory per variant and seed 
     plt.close(fig)
     print(format_table(t).to_string())
 
+# %% ../nbs/06_ablations.ipynb #f06b39e8
 def fer_ablate():
     "Train the ablation variants × seeds, then write the table and figure (the `fer_ablate` console script)."
     return cli_main('fer_ablate', ablate_cli)

@@ -8,13 +8,13 @@ import math
 from dataclasses import replace
 
 from .config import AugConfig
-from typing import TYPE_CHECKING
+from typing import NamedTuple, TYPE_CHECKING
 if TYPE_CHECKING:  # annotations only: the functions import what they run
     import torch
     from torchvision.transforms import v2
 
 # %% auto #0
-__all__ = ['IMAGENET_NORM', 'VIEWS', 'train_tfms', 'eval_tfms', 'describe', 'batch_mixer', 'check_view', 'view_tfms',
+__all__ = ['IMAGENET_NORM', 'VIEWS', 'train_tfms', 'eval_tfms', 'describe', 'batch_mixer', 'View', 'check_view', 'view_tfms',
            'denormalize', 'pipeline_steps', 'show_pipeline', 'show_augmentations']
 
 # %% ../nbs/01_augment.ipynb #eddfb319
@@ -92,7 +92,12 @@ def batch_mixer(cfg:AugConfig,       # `mixup` and `cutmix` (the α of each; 0 =
     return mix[0] if len(mix) == 1 else v2.RandomChoice(mix)
 
 # %% ../nbs/01_augment.ipynb #982f18d4
-VIEWS = ('none', 'flip', 'center', 'tencrop')  # the test-time views of a face
+class View(NamedTuple):
+    "A test-time view of a face."
+    crops:int  # images of the face the network sees (their probabilities are averaged)
+    tag:str    # suffix of the metrics that report it (`metrics.json` keys, `fer_evaluate`'s files)
+
+VIEWS = dict(none=View(1, ''), flip=View(2, '_tta'), center=View(1, '_center'), tencrop=View(10, '_tencrop'))
 
 def check_view(view)->str:
     "`view` as one of `VIEWS` (True means 'flip' and False 'none', as the older `tta` flag did)."

@@ -13,7 +13,7 @@ from fastcore.script import call_parse, store_true
 from .augment import train_tfms
 from .data import FERDataset, load_fer2013, synthetic_fer
 from .model import create_model, norm_stats
-from .runcard import run_card, save_json
+from .runcard import run_card, finish_card, card_loads, save_json
 from .config import get_config, cli_main, project_file
 from .model import pick_device, memory_format
 from .train import make_loss, make_optimizer, train_step
@@ -274,7 +274,7 @@ def bench_cli(seconds:float=10.,         # time budget of each measurement (at l
               debug:store_true=False,    # show the full traceback of an error
              ):
     "Images per second of the reference pipeline and the fast engine, for augmentation and for a training step."
-    t0, load_before = time.perf_counter(), os.getloadavg()
+    t0 = time.perf_counter()
     for name, v, lo in (
         ('bs', bs, 1),
         ('threads', threads, 1),
@@ -287,6 +287,9 @@ def bench_cli(seconds:float=10.,         # time budget of each measurement (at l
     bad = [s for s in sizes.split(',') if s != 'cpu' and not s.strip().isdigit()]
     if bad:
         raise ValueError(f"--sizes takes input sides in pixels, comma-separated (e.g. 224,cpu), not {', '.join(bad)}")
+    import torch
+    if threads: torch.set_num_threads(threads)  # before the card, whose device names the threads
+    card = run_card(' '.join(['fer_bench'] + sys.argv[1:]), pick_device(device))  # made now: its load is the start's
     res = run_bench(
         [s if s == 'cpu' else int(s) for s in sizes.split(',')],
         seconds,
@@ -300,17 +303,11 @@ def bench_cli(seconds:float=10.,         # time budget of each measurement (at l
         data,
         threads=threads,
     )
-    res['card'] = run_card(
-        ' '.join(['fer_bench'] + sys.argv[1:]),
-        res['settings']['device'],
-        res['settings']['data_sha256'],
-        wall_s=round(time.perf_counter() - t0, 1),
-        load_avg_before=[round(l, 2) for l in load_before],
-        load_avg_after=[round(l, 2) for l in os.getloadavg()],
-    )
+    res['card'] = finish_card(card, t0, data_sha256=res['settings']['data_sha256'])
     path = save_json(res, out or bench_file(res['settings']['device']))
     print(bench_table(res).to_string(index=False))
-    print(f"load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}; wrote {path}")
+    before, after = (f"{la[0]:.2f}" if la else 'n/a' for la in card_loads(card))
+    print(f"load average before {before}, after {after}; wrote {path}")
 
 
 def fer_bench():

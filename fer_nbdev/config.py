@@ -10,25 +10,25 @@ from pathlib import Path
 from fastcore.docments import docments
 
 # %% auto #0
-__all__ = ['AUG_PRESETS', 'CHOICES', 'PRESETS', 'REPO_DIR', 'ALIASES', 'USER_ERRORS', 'RESUMABLE', 'AugConfig', 'paper_resize',
-           'TrainConfig', 'get_config', 'project_file', 'epoch_seed', 'epoch_aug', 'add_config_args',
-           'config_from_args', 'cli_main']
+__all__ = ['AUG_PRESETS', 'ARCHS', 'CHOICES', 'PRESETS', 'REPO_DIR', 'ALIASES', 'USER_ERRORS', 'RESUMABLE', 'AugConfig',
+           'paper_resize', 'TrainConfig', 'get_config', 'project_file', 'epoch_seed', 'epoch_aug', 'add_config_args',
+           'config_from_args', 'cli_main', 'script_env', 'run_script']
 
 # %% ../nbs/00a_config.ipynb #f8baacef
 @dataclass
 class AugConfig:
     "Every parameter of the train and eval pipelines (paper defaults)."
-    size:int=224               # side of the network input, in pixels
-    resize:int=256             # train: Resize to this, then RandomCrop(size); eval resizes straight to `size`
-    crop:bool=True             # RandomCrop after Resize(resize); False: train resizes straight to `size`
-    flip_p:float=0.5           # horizontal flip probability (0 = off)
-    rotation:float=15.         # max rotation in degrees (0 = off)
+    size:int=224                     # side of the network input, in pixels
+    resize:int=256                   # train: Resize to this, then RandomCrop(size); eval resizes straight to `size`
+    crop:bool=True                   # RandomCrop after Resize(resize); False: train resizes straight to `size`
+    flip_p:float=0.5                 # horizontal flip probability (0 = off)
+    rotation:float=15.               # max rotation in degrees (0 = off)
     jitter:tuple|None=(0.2,0.2,0.2)  # ColorJitter brightness, contrast, saturation (None or zeros = off)
-    jitter_p:float=0.5         # probability of applying the jitter
-    erase_p:float=0.25         # RandomErasing probability (0 = off), applied after normalisation
-    erase_scale:tuple=(0.02,0.1)  # RandomErasing area range, as fractions of the image
-    mixup:float=0.             # Mixup: blend each batch with its shuffle, weight ~ Beta(α, α); this is α (0 = off)
-    cutmix:float=0.  # CutMix: paste a box of the shuffled batch, area ~ Beta(α, α); this is α (0 = off)
+    jitter_p:float=0.5               # probability of applying the jitter
+    erase_p:float=0.25               # RandomErasing probability (0 = off), applied after normalisation
+    erase_scale:tuple=(0.02,0.1)     # RandomErasing area range, as fractions of the image
+    mixup:float=0.                   # Mixup: blend each batch with its shuffle, weight ~ Beta(α, α); α (0 = off)
+    cutmix:float=0.                  # CutMix: paste a box of the shuffled batch, area ~ Beta(α, α); α (0 = off)
 
     def __post_init__(self):
         _check_range(self, 'size', 8, 1024)
@@ -73,38 +73,38 @@ AUG_PRESETS = {
 @dataclass
 class TrainConfig:
     "Every choice of a training run."
-    arch:str='efficientnet_b0'       # backbone: one of `ARCHS` (efficientnet_b0, efficientnet_lite0/1/2)
-    pretrained:bool=True             # start from ImageNet weights
-    weights:str|None=None            # local file of ImageNet weights (B0)
-    protocol:str='paper'     # 'standard' (validate on PublicTest) or 'paper' (a split of Training), see `split_indices`
+    arch:str='efficientnet_b0'   # backbone: one of `ARCHS` (efficientnet_b0, efficientnet_lite0/1/2)
+    pretrained:bool=True         # start from ImageNet weights
+    weights:str|None=None        # local file of ImageNet weights (B0)
+    protocol:str='paper'         # 'standard' (validate on PublicTest) or 'paper' (a split of Training): `split_indices`
     aug:AugConfig=field(default_factory=AugConfig)  # the input pipelines
-    epochs:int=60                    # maximum epochs
-    bs:int=128                       # batch size (per process under torchrun)
-    lr:float=1e-3                    # AdamW learning rate (peak lr for 'onecycle')
-    wd:float=1e-4                    # AdamW weight decay
-    label_smoothing:float=0.1        # cross-entropy label smoothing
-    ema:float=0.            # decay of a moving average of the weights, which is validated, selected and saved (0 = off)
-    prog_size:int=0 # progressive resizing: the first `prog_epochs` train at this side, the rest at `aug.size` (0 = off)
-    prog_epochs:int=0                # progressive resizing: how many epochs train at `prog_size`
-    teacher:str|None=None  # distillation: a `.npz` of teacher probabilities (`teacher_probs`); None: labels only
-    distill:float=0.5                # with a teacher: its weight in the training targets (the labels get 1 − distill)
-    loss:str='ce'                    # 'ce' (cross-entropy, with `label_smoothing`) or 'focal' (softmax focal loss)
-    focal_gamma:float=2.0           # focal loss: (1-p)^γ down-weights faces the model gets right (γ=0 is cross-entropy)
-    class_weights:str|None=None      # None, or 'balanced': weight the loss by inverse class frequency
-    sampler:str='shuffle'  # 'shuffle' (each face once an epoch) or 'balanced' (with replacement, classes equally often)
-    train_fraction:float=1.  # train on this stratified share of the training split; evaluation sets stay whole
-    sched:str='cosine'               # 'cosine' (CosineAnnealingLR, stepped per epoch) or 'onecycle' (per batch)
-    pct_start:float=0.25             # warm-up fraction for 'onecycle'
-    patience:int=10                  # early stopping: epochs without a better validation accuracy
-    amp:str='fp16'         # mixed precision: 'fp16' (CUDA, GradScaler), 'bf16' (CUDA and CPU autocast) or 'none' (fp32)
-    channels_last:bool=True          # channels_last layout for the network and its batches (False: contiguous NCHW)
-    num_workers:int=4                # DataLoader workers
-    seed:int=0                       # seed of weights init, shuffling and augmentation
-    tta:bool=True                    # also report horizontal-flip test-time augmentation
-    device:str='auto'                # 'auto', 'cpu', 'cuda', 'cuda:1', ...
-    engine:str='reference'  # 'reference' (torchvision + DataLoader) or 'fast' (one tensor on the device, `01a_engine`)
-    compile:bool=False               # `torch.compile` the model (and the fast engine's augmentation)
-    watch_test:bool=False            # also log test-folder accuracy each epoch (time-to-accuracy; never used to select)
+    epochs:int=60                # maximum epochs
+    bs:int=128                   # batch size (per process under torchrun)
+    lr:float=1e-3                # AdamW learning rate (peak lr for 'onecycle')
+    wd:float=1e-4                # AdamW weight decay
+    label_smoothing:float=0.1    # cross-entropy label smoothing
+    ema:float=0.                 # decay of a moving average of the weights, validated, kept and saved (0 = off)
+    prog_size:int=0              # progressive resizing: the first `prog_epochs` train at this side (0 = off)
+    prog_epochs:int=0            # progressive resizing: how many epochs train at `prog_size`
+    teacher:str|None=None        # distillation: a `.npz` of teacher probabilities (`teacher_probs`); None: labels only
+    distill:float=0.5            # with a teacher: its weight in the training targets (the labels get 1 − distill)
+    loss:str='ce'                # 'ce' (cross-entropy, with `label_smoothing`) or 'focal' (softmax focal loss)
+    focal_gamma:float=2.0        # focal loss: (1-p)^γ down-weights faces the model gets right (γ=0 is cross-entropy)
+    class_weights:str|None=None  # None, or 'balanced': weight the loss by inverse class frequency
+    sampler:str='shuffle'        # 'shuffle' (each face once an epoch) or 'balanced' (classes equally often)
+    train_fraction:float=1.      # train on this stratified share of the training split; evaluation sets stay whole
+    sched:str='cosine'           # 'cosine' (CosineAnnealingLR, stepped per epoch) or 'onecycle' (per batch)
+    pct_start:float=0.25         # warm-up fraction for 'onecycle'
+    patience:int=10              # early stopping: epochs without a better validation accuracy
+    amp:str='fp16'               # mixed precision: 'fp16' (CUDA, GradScaler), 'bf16' (CUDA and CPU) or 'none' (fp32)
+    channels_last:bool=True      # channels_last layout for the network and its batches (False: contiguous NCHW)
+    num_workers:int=4            # DataLoader workers
+    seed:int=0                   # seed of weights init, shuffling and augmentation
+    view:str='flip'              # the test-time view reported beside the plain one as a run ends: 'flip' or 'none'
+    device:str='auto'            # 'auto', 'cpu', 'cuda', 'cuda:1', ...
+    engine:str='reference'       # 'reference' (torchvision + DataLoader) or 'fast' (one tensor on the device)
+    compile:bool=False           # `torch.compile` the model (and the fast engine's augmentation)
+    watch_test:bool=False        # also log test-folder accuracy each epoch (time-to-accuracy; never used to select)
 
     def __post_init__(self):
         for k, lo, hi in (
@@ -153,20 +153,25 @@ class TrainConfig:
     def from_dict(cls, d:dict)->TrainConfig:
         """The config of a saved `to_dict` (lists back to tuples; the normalisation that older runs kept in `aug` is
         dropped: it lives with the model)."""
+        if 'tta' in d: d = {k: v for k, v in d.items() if k != 'tta'} | dict(view='flip' if d['tta'] else 'none')
         d = {k: v for k, v in d.items() if k in _names(cls)}
         aug = {k: tuple(v) if isinstance(v, list) else v for k, v in d['aug'].items() if k in _names(AugConfig)}
         return cls(**(d | dict(aug=AugConfig(**aug))))
 
+# %% ../nbs/00a_config.ipynb #2d1c676a
 def _names(dc)->set: return {f.name for f in fields(dc)}
 
+# the backbones `create_model` builds
+ARCHS = ('efficientnet_b0', 'efficientnet_lite0', 'efficientnet_lite1', 'efficientnet_lite2')
 CHOICES = dict(
-    arch=('efficientnet_b0', 'efficientnet_lite0', 'efficientnet_lite1', 'efficientnet_lite2'),
+    arch=ARCHS,
     protocol=('standard', 'paper'),
     loss=('ce', 'focal'),
     class_weights=(None, 'balanced'),
     sampler=('shuffle', 'balanced'),
     sched=('cosine', 'onecycle'),
     amp=('fp16', 'bf16', 'none'),
+    view=('flip', 'none'),
     engine=('reference', 'fast'),
 )  # the allowed values of the settings that name a choice
 
@@ -193,7 +198,7 @@ PRESETS = {
         lr=1e-3,
         wd=0.01,
         num_workers=0,
-        tta=False,
+        view='none',
         aug=AugConfig(size=32, resize=36),
     ),
 }
@@ -276,6 +281,7 @@ def _field_kind(f)->tuple:
     base = next(o for o in opts if o != 'None')
     return dict(int=int, float=float, str=str, bool=bool, tuple=tuple)[base], optional
 
+# %% ../nbs/00a_config.ipynb #7b84d500
 def add_config_args(p:argparse.ArgumentParser,  # the parser to add to
                     presets:bool=True,         # add `--preset` too
                    )->argparse.ArgumentParser:
@@ -320,6 +326,7 @@ def add_config_args(p:argparse.ArgumentParser,  # the parser to add to
                 )
     return p
 
+# %% ../nbs/00a_config.ipynb #e1693eca
 def config_from_args(args:argparse.Namespace,  # parsed by a parser with `add_config_args`
                      base:str|TrainConfig|None=None,  # start from this instead of `args.preset`
                     )->TrainConfig:
@@ -347,3 +354,17 @@ def cli_main(prog:str,       # the command's name, e.g. 'fer_train'
         msg = f'interrupted{hint}' if isinstance(e, KeyboardInterrupt) else (str(e) or type(e).__name__)
         print(f"{prog}: error: {' '.join(msg.split())}", file=sys.stderr)
         sys.exit(2)
+
+# %% ../nbs/00a_config.ipynb #538fae19
+def script_env(**extra)->dict:
+    "The environment of a console script under test: one torch thread, this checkout's package first on the path."
+    path = os.pathsep.join(p for p in (str(REPO_DIR), os.environ.get('PYTHONPATH')) if p)  # REPO_DIR: this package's
+    return {**os.environ, 'OMP_NUM_THREADS': '1', 'PYTHONPATH': path, **extra}
+
+def run_script(*args,               # the command and its arguments (paths become text)
+               env:dict|None=None,  # more environment variables
+              )->tuple:             # (exit status, stdout, stderr)
+    "Run a console script in a subprocess, as a user does, in `script_env`."
+    import subprocess
+    r = subprocess.run(list(map(str, args)), capture_output=True, text=True, env=script_env(**(env or {})))
+    return r.returncode, r.stdout, r.stderr

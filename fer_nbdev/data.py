@@ -211,6 +211,7 @@ def _parse_pixels(s, row:int)->np.ndarray:
         raise ValueError(f"row {row}: 'pixels' has values outside 0-255. Fix or drop this row.")
     return a.astype(np.uint8).reshape(FACE_SIZE, FACE_SIZE)
 
+# %% ../nbs/00_data.ipynb #369387af
 def read_csv(path:Path, progress:bool=True)->FERData:
     "Read the challenge's `fer2013.csv` (`emotion,pixels,Usage`), mapping its class codes onto `CLASSES`."
     import pandas as pd
@@ -306,6 +307,7 @@ def load_fer2013(path:str|Path|None=None,  # .zip, extracted folder or fer2013.c
     if cache: write_cache(data, cfile)
     return data
 
+# %% ../nbs/00_data.ipynb #4af57dc2
 def write_cache(data:FERData, cfile:Path):
     "Keep the decoded faces for the next load; the cache is optional, so a place that cannot hold it only warns."
     tmp = None
@@ -440,6 +442,7 @@ def to_face(im:Image.Image,      # any PIL image: colour, grey, any size
     if s != size: im = im.resize((size, size), Image.Resampling.BOX if s > size else Image.Resampling.BILINEAR)
     return np.asarray(im, dtype=np.uint8)
 
+# %% ../nbs/00_data.ipynb #8a2fb6d8
 def _class_folders(path:Path)->list:
     "(folder name, class or None, image files) of every class folder of `path`."
     path = Path(path)
@@ -462,6 +465,7 @@ def folder_classes(path:Path)->pd.DataFrame:
     df['cls'] = df.cls.astype(object).where(df.cls.notna(), None)  # None, not NaN, for an unknown class
     return df
 
+# %% ../nbs/00_data.ipynb #22780bc2
 def read_face_folder(path:Path,             # a folder with one subfolder of face images per class
                      split:str='external',   # the split name every face gets
                      progress:bool=True,     # show a progress bar while decoding
@@ -513,7 +517,6 @@ def read_face_folder(path:Path,             # a folder with one subfolder of fac
         np.array(ids),
         digest=source_digest(path),
     )
-
 
 # %% ../nbs/00_data.ipynb #3377a89e
 PAPER_TABLE3_SUPPORT = {

@@ -91,6 +91,7 @@ def crop_mask(theta:torch.Tensor,  # N×2×3 `affine_theta` matrices
         hi = torch.minimum(hi, torch.where(flat, torch.where(ok, math.inf, -math.inf), torch.maximum(x1, x2)))
     return (c >= lo[:, :, None]) & (c <= hi[:, :, None])
 
+# %% ../nbs/01a_engine.ipynb #6e8176da
 def batch_warp(faces:torch.Tensor,   # N×H×W or N×1×H×W uint8 grey faces
                theta:torch.Tensor,   # N×2×3 `batch_affine` matrices
                size:int,             # output side S
@@ -232,6 +233,7 @@ def _augment(faces, p, cfg:AugConfig, norm:tuple, channels_last:bool, dtype):
     x = batch_normalize(x, norm, channels_last, dtype)
     return batch_erase(x, cfg, params=p['erase'], inplace=True) if cfg.erase_p > 0 else x
 
+# %% ../nbs/01a_engine.ipynb #0fa8eb06
 class GPUAugment(nn.Module):
     "The paper's train pipeline on a batch of uint8 faces, on the faces' device."
     def __init__(self, cfg:AugConfig=AugConfig(),  # the train pipeline's parameters (the same as `train_tfms`')

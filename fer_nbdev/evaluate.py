@@ -12,71 +12,34 @@ import numpy as np
 from fastcore.script import call_parse, Param, store_true
 
 from .config import PRESETS, cli_main
-from .augment import check_view
+from .augment import VIEWS, check_view
 from .data import CLASSES, PAPER_TABLE3_SUPPORT, FERData, eval_sets, folder_classes, load_fer2013
 from .data import read_face_folder, synthetic_fer
 from .model import MODEL_DIR, face_probs, load_checkpoint, pick_device
-from .train import PROB_COLS, read_predictions, test_metrics
+from .rundir import PROB_COLS, load_run, test_metrics
 from .runcard import atomic_write, portable_path, run_card, save_json
 if TYPE_CHECKING: import pandas as pd  # annotations only: the functions import pandas and scikit-learn where they run
 
 # %% auto #0
-__all__ = ['RUN_FILES', 'EVAL_SETS', 'PAPER_RESULTS', 'load_run', 'select', 'classification_table', 'plot_confusion',
-           'most_confused', 'summarize', 'plot_history', 'paper_comparison', 'paper_table3', 'recipe_comparison',
-           'ensemble_probs', 'evaluate_checkpoint', 'evaluate_folder', 'evaluate_cli', 'fer_evaluate']
-
-# %% ../nbs/04_evaluate.ipynb #6ac8b9b0
-RUN_FILES = dict(
-    config='config.json',
-    history='history.csv',
-    metrics='metrics.json',
-    predictions='predictions.npz',
-    card='run_card.json',
-)
-
-
-def load_run(run_dir:str|Path,  # a run directory of `fit`, or a committed `results/<name>/`
-            )->dict:           # config, history, metrics, predictions, card and path
-    "Read the tables and records of a run directory into one dictionary."
-    import pandas as pd
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise FileNotFoundError(
-            f"run directory {run_dir} not found. Pass a folder written by fer_train (runs/<name>) or a committed "
-            "results/<name>."
-        )
-    missing = [
-        f
-        for f in RUN_FILES.values()
-        if not (run_dir / f).exists() and not (f == 'predictions.npz' and (run_dir / 'predictions.csv').exists())
-    ]
-    if missing: raise FileNotFoundError(f"{run_dir} is not a complete run directory: {', '.join(missing)} missing. "
-                                        "A run writes them when it finishes; an interrupted run can be completed "
-                                        "with fer_train --resume.")
-    read = {'.json': lambda p: json.loads(p.read_text()), '.csv': pd.read_csv, '.npz': read_predictions}
-    out = dict(path=run_dir)
-    for k, f in RUN_FILES.items():
-        try: out[k] = read[Path(f).suffix](run_dir/f)
-        except (ValueError, KeyError, OSError) as e:  # empty, cut short, overwritten: name the file
-            raise ValueError(f"{run_dir/f} cannot be read ({type(e).__name__}: {' '.join(str(e).split())[:120]}); "
-                             "the run directory is damaged: restore the file or train the run again") from None
-        if k == 'history' and out[k].empty: raise ValueError(f"{run_dir/f} has no epochs; the run directory is damaged")
-    return out
+__all__ = ['EVAL_SETS', 'PAPER_RESULTS', 'select', 'classification_table', 'plot_confusion', 'most_confused', 'summarize',
+           'plot_history', 'paper_comparison', 'paper_table3', 'recipe_comparison', 'ensemble_probs',
+           'evaluate_checkpoint', 'evaluate_folder', 'evaluate_cli', 'fer_evaluate']
 
 # %% ../nbs/04_evaluate.ipynb #d07670c0
 EVAL_SETS = ('PrivateTest', 'PublicTest', 'test_folder', 'valid')
 
 def select(preds:pd.DataFrame,        # the predictions of a run (`load_run(...)['predictions']`)
            set_name:str='PrivateTest',  # one of `EVAL_SETS`
-           tta:bool=False,             # the flip-TTA predictions instead of the plain ones
+           view:str='none',            # 'none' or 'flip': the rows of that view (a run's predictions hold both)
           )->tuple:                    # labels (N,), probabilities (N×7)
     "Labels and class probabilities of one evaluation set."
     if set_name not in EVAL_SETS: raise ValueError(f"unknown set {set_name!r}; choose one of {', '.join(EVAL_SETS)}.")
-    rows = preds[preds.tta.astype(bool) == tta]
+    view = check_view(view)
+    if view not in ('none', 'flip'): raise ValueError(f"a run's predictions hold the none and flip views, not {view!r}")
+    rows = preds[preds.tta.astype(bool) == (view == 'flip')]  # the file's `tta` column: the flip view's rows
     if rows.empty:
-        raise ValueError(
-            f"these predictions have no rows with tta={tta}" + (" (the run was made with tta=False)." if tta else ".")
-        )
+        why = " (the run had --view none)." if view == 'flip' else "."
+        raise ValueError(f"these predictions have no {view} rows{why}")
     if set_name == 'valid': rows = rows[rows.set == 'valid']
     else:
         rows = rows[rows.set == 'test_folder']
@@ -205,9 +168,9 @@ def paper_comparison(run:dict,  # a run, from `load_run`
     )
     rows = [paper]
     for s in ('test_folder', 'PrivateTest'):
-        for tta in sorted(run['predictions'].tta.astype(bool).unique()):
-            labels, probs = select(run['predictions'], s, tta)
-            rows.append(dict(source='this run', set=s, tta='flip' if tta else 'none', **test_metrics(probs, labels)))
+        for view in ('none', 'flip')[:1 + run['predictions'].tta.astype(bool).any()]:
+            labels, probs = select(run['predictions'], s, view)
+            rows.append(dict(source='this run', set=s, tta=view, **test_metrics(probs, labels)))
     df = pd.DataFrame(rows)
     df['accuracy_vs_paper'] = (df.accuracy - PAPER_RESULTS['accuracy']).where(df.source != 'paper')
     return df
@@ -276,12 +239,12 @@ def _checkpoints(checkpoint)->list:
 def ensemble_probs(checkpoints:list,         # checkpoints (best.pt, model.pt) whose probabilities are averaged
                    data:FERData,             # the faces
                    split:str|None='PrivateTest',  # one of `EVAL_SETS`; None: every face of `data` (an external dataset)
-                   tta:str='none',           # 'none', 'flip', 'center' or 'tencrop', for every member
+                   view:str='none',          # 'none', 'flip', 'center' or 'tencrop', for every member
                    bs:int=256,               # network images per batch
                    device:str='auto',        # 'auto', 'cpu', 'cuda'
                   )->tuple:                  # probabilities (N×C, the members' mean), labels, and one dict per member
     "Average the class probabilities of several checkpoints, each with its own input size and normalisation."
-    device, mode, out, members, idx0 = pick_device(device), check_view(tta), [], [], None
+    device, mode, out, members, idx0 = pick_device(device), check_view(view), [], [], None
     for path in _checkpoints(checkpoints):
         model, cfg, ck = load_checkpoint(path, device)
         idx = np.arange(len(data)) if split is None else _split_indices(data, split, cfg.protocol)
@@ -306,26 +269,27 @@ def ensemble_probs(checkpoints:list,         # checkpoints (best.pt, model.pt) w
         )
     return np.mean(out, 0), labels, members
 
-def _evaluate(checkpoint, data, split, tta, bs, device):
-    probs, labels, members = ensemble_probs(checkpoint, data, split, tta, bs, device)
+# %% ../nbs/04_evaluate.ipynb #0588301f
+def _evaluate(checkpoint, data, split, view, bs, device):
+    probs, labels, members = ensemble_probs(checkpoint, data, split, view, bs, device)
     meta = (members[0] if len(members) == 1 else dict(checkpoint=[m['checkpoint'] for m in members], ensemble=members))
-    return meta | dict(split=split or data.split[0], tta=check_view(tta)) | summarize(labels, probs), labels, probs
+    return meta | dict(split=split or data.split[0], tta=check_view(view)) | summarize(labels, probs), labels, probs
 
 def evaluate_checkpoint(checkpoint:str|Path|list,  # best.pt or last.pt of a run; a list of them: their ensemble
                         data:FERData,             # the faces (`load_fer2013()`)
                         split:str='PrivateTest',  # PrivateTest, PublicTest, test_folder (both) or valid
-                        tta:str|bool='none',      # test-time augmentation: 'none', 'flip' (or True) or 'tencrop'
+                        view:str='none',          # the test-time view: 'none', 'flip', 'center' or 'tencrop'
                         bs:int=256,               # batch size
                         device:str='auto',        # 'auto', 'cpu', 'cuda'
                        )->dict:
     """Predict one split with a checkpoint or an ensemble: accuracy, F1, classification report, confusion matrix, most
     confused pairs."""
-    return _evaluate(checkpoint, data, split, tta, bs, device)[0]
+    return _evaluate(checkpoint, data, split, view, bs, device)[0]
 
 # %% ../nbs/04_evaluate.ipynb #caca4d2b
 def evaluate_folder(folder:str|Path,     # a folder with one subfolder of face images per class (CK+48, JAFFE, ...)
                     checkpoint=None,     # best.pt / model.pt, or a list of them (ensemble); None: the shipped model
-                    tta:str='none',      # 'none', 'flip', 'center' or 'tencrop'
+                    view:str='none',     # 'none', 'flip', 'center' or 'tencrop'
                     bs:int=256,          # network images per batch
                     device:str='auto',   # 'auto', 'cpu', 'cuda'
                    )->tuple:             # summary dict, labels, probabilities
@@ -335,7 +299,7 @@ def evaluate_folder(folder:str|Path,     # a folder with one subfolder of face i
     if checkpoint is None: checkpoint = MODEL_DIR/'model.pt'
     found = folder_classes(folder)
     data = read_face_folder(folder, progress=False)
-    res, labels, probs = _evaluate(checkpoint, data, None, tta, bs, device)
+    res, labels, probs = _evaluate(checkpoint, data, None, view, bs, device)
     present = np.unique(labels)
     return dict(folder=str(folder), data_sha256=data.digest) | res | dict(
         macro_f1_present=float(f1_score(labels, probs.argmax(1), labels=present, average='macro', zero_division=0)),
@@ -343,9 +307,6 @@ def evaluate_folder(folder:str|Path,     # a folder with one subfolder of face i
         skipped={r.folder: int(r.images) for r in found.itertuples() if pd.isna(r.cls) and r.images}), labels, probs
 
 # %% ../nbs/04_evaluate.ipynb #72ad9fd2
-# file-name suffix of each TTA mode (flip keeps the runs' '_tta')
-_TAG = dict(none='', flip='_tta', center='_center', tencrop='_tencrop')
-
 @call_parse
 def evaluate_cli(
     checkpoint: Param(
@@ -356,7 +317,7 @@ def evaluate_cli(
     split: str = 'PrivateTest',  # PrivateTest, PublicTest, test_folder (both) or valid
     data: str = None,  # FER2013 .zip, folder or fer2013.csv (default: $FER2013_PATH, else ../shared/data/fer2013.zip)
     out: str = None,  # folder for metrics_<split>.json and the figures
-    tta: str = 'none',  # test-time augmentation: none, flip, center or tencrop (center and tencrop need a model)
+    view: str = 'none',  # the test-time view: none, flip, center or tencrop (center and tencrop need a model)
     synthetic: store_true = False,  # use tiny generated data instead of FER2013 (smoke test)
     bs: int = 256,  # batch size
     device: str = 'auto',  # auto, cpu, cuda
@@ -375,7 +336,7 @@ def evaluate_cli(
         )
     if out is None: raise ValueError("pass --out DIR: the folder to write metrics and figures to.")
     if bs < 1: raise ValueError(f"--bs must be at least 1, got {bs}")
-    t0, out, mode = time.perf_counter(), Path(out), check_view(tta)
+    t0, out, mode = time.perf_counter(), Path(out), check_view(view)
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"--out {out} is a file; pass a folder for the metrics and figures")
     cks = _checkpoints(checkpoint) if checkpoint else None
@@ -397,14 +358,14 @@ def evaluate_cli(
     else:
         if mode in ('center', 'tencrop'):
             raise ValueError(
-                f"--tta {mode} needs the model: pass --checkpoint; a run directory holds only plain and flip "
+                f"--view {mode} needs the model: pass --checkpoint; a run directory holds only plain and flip "
                 "predictions."
             )
         r = load_run(run)
-        labels, probs = select(r['predictions'], split, mode == 'flip')
+        labels, probs = select(r['predictions'], split, mode)
         res = dict(run=str(run), source='predictions.csv', split=split, tta=mode) | summarize(labels, probs)
         run_dir, digest, dev = Path(run), r['card'].get('data_sha256', ''), 'cpu'
-    tag = split + _TAG[mode] + (f'_ensemble{len(cks)}' if cks and len(cks) > 1 else '')
+    tag = split + VIEWS[mode].tag + (f'_ensemble{len(cks)}' if cks and len(cks) > 1 else '')
     res['card'] = run_card(' '.join(['fer_evaluate'] + sys.argv[1:]), dev, digest, wall_s=time.perf_counter() - t0)
     save_json(res, out/f'metrics_{tag}.json')
     what = f"{folder} (external)" if folder else split
@@ -424,8 +385,9 @@ def evaluate_cli(
         flush=True,
     )
 
-
+# %% ../nbs/04_evaluate.ipynb #d11aa325
 def fer_evaluate():
     """Evaluate a checkpoint, an ensemble or the shipped model, or render a run directory (the `fer_evaluate` console
     script)."""
+    sys.argv = ['--view' if a == '--tta' else a for a in sys.argv]  # the older flag, as committed run cards name it
     return cli_main('fer_evaluate', evaluate_cli)

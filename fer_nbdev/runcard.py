@@ -4,7 +4,7 @@
 
 # %% ../nbs/00b_runcard.ipynb #56b4d570
 from __future__ import annotations
-import errno, json, os, platform, shutil, subprocess, sys, tempfile
+import errno, json, os, platform, shutil, subprocess, sys, tempfile, time
 from datetime import datetime, timezone
 from importlib.metadata import version, PackageNotFoundError
 from pathlib import Path
@@ -13,7 +13,8 @@ if TYPE_CHECKING: import torch  # annotations only
 
 # %% auto #0
 __all__ = ['git_commit', 'device_name', 'package_versions', 'portable_path', 'portable_command', 'load_average', 'run_card',
-           'file_mode', 'check_writable', 'atomic_write', 'save_json', 'card_markdown', 'table_markdown']
+           'file_mode', 'check_writable', 'atomic_write', 'save_json', 'finish_card', 'card_loads', 'card_markdown',
+           'table_markdown']
 
 # %% ../nbs/00b_runcard.ipynb #fa3d2c12
 def git_commit(path:Path|None=None)->str:
@@ -141,6 +142,27 @@ def save_json(obj, path:Path)->Path:
     "Write `obj` as indented JSON, atomically."
     text = json.dumps(obj, indent=2, default=str)
     return atomic_write(path, lambda tmp: tmp.write_text(text))
+
+# %% ../nbs/00b_runcard.ipynb #85156389
+def finish_card(card:dict,       # a `run_card` made when the work began: its `load` is the load at the start
+                start:float,     # `time.perf_counter()` when the work began
+                **extra)->dict:  # fields known only at the end, e.g. `data_sha256`
+    "Complete, in place, a card made before the work: its wall time, the load average now (`load_end`) and `extra`."
+    card.update(wall_s=round(time.perf_counter() - start, 1), load_end=load_average(), **extra)
+    return card
+
+# %% ../nbs/00b_runcard.ipynb #4bdb82c6
+_LOAD_START = ('load_avg_before', 'load_average_before', 'loadavg_start', 'loadavg_before')  # older files' names
+_LOAD_END = ('load_avg_after', 'load_average', 'loadavg_end', 'loadavg_after')
+
+def card_loads(d:dict,   # a benchmark file's contents (with its `card` or `run_card`), or a run card alone
+              )->tuple:  # (start, end): each the 1, 5 and 15 minute load averages, or None where not recorded
+    "The load averages at the start and at the end of a benchmark: its card's `load` and `load_end`, or older keys."
+    c = d.get('card') or d.get('run_card') or d
+    if 'load_end' in c: return c.get('load'), c['load_end']
+    old = {**d, **(d.get('results') or {}), **c}
+    pick = lambda keys: next((old[k] for k in keys if old.get(k)), None)
+    return pick(_LOAD_START), pick(_LOAD_END) or c.get('load')  # a card made at the end: its `load` is the end's
 
 # %% ../nbs/00b_runcard.ipynb #027e9e48
 def card_markdown(card:dict)->str:

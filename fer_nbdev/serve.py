@@ -119,6 +119,7 @@ def _error(request, exc)->JSONResponse:
     msg = f"the server failed on this request ({type(exc).__name__}); it goes on serving."
     return JSONResponse(dict(error=msg), 500)
 
+# %% ../nbs/07_serve.ipynb #dd2e1fee
 def create_app(model:str|None=None,  # a `model.pt` or a run's `best.pt`; None: the shipped model
                workers:int=2,        # predictions run at once, in threads sharing the one model
                max_mb:float=20,      # the largest upload accepted, in MiB
@@ -222,6 +223,7 @@ def _bind(host:str, port:int)->socket.socket:
         raise ValueError(f"cannot listen on {host}:{port} ({e.strerror or e}); "
                          "is another server using the port?") from None
 
+# %% ../nbs/07_serve.ipynb #c7e5747a
 @call_parse
 def serve_cli(host:str='127.0.0.1',   # the address to listen on; anything but loopback opens the server to the network
               port:int=8000,          # the port (0: any free one, printed at start)

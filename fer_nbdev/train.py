@@ -4,36 +4,36 @@
 
 # %% ../nbs/03_train.ipynb #b9d3807d
 from __future__ import annotations
-import argparse, json, os, sys, time, zipfile
-from contextlib import contextmanager, nullcontext
+import argparse, json, sys, time
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from fastcore.script import call_parse, Param, store_true
 from tqdm.auto import tqdm
 
-from .config import TrainConfig, epoch_seed, epoch_aug, add_config_args, config_from_args, cli_main, project_file
-from .augment import train_tfms, batch_mixer, check_view
+from .config import TrainConfig, epoch_seed, epoch_aug, add_config_args, config_from_args, cli_main
+from .augment import VIEWS, train_tfms, batch_mixer
 from .data import CLASSES, FERData, FERDataset, load_fer2013, split_indices, eval_sets, train_subset, synthetic_fer
-from .model import create_model, norm_stats, pick_device, autocast, memory_format, save_checkpoint
-from .model import load_checkpoint, read_checkpoint, face_probs, FERModel
+from .model import create_model, set_input, norm_stats, pick_device, autocast, memory_format, save_checkpoint
+from .model import load_checkpoint, read_checkpoint, face_probs
 from .runcard import atomic_write, run_card, save_json
+from .distill import soft_targets
+from .rundir import PROB_COLS, test_metrics, save_predictions
+from .rundir import check_out, hold_run
 from .distributed import init_distributed, world, is_main, shard_sampler, rank_seed, wrap_ddp, all_mean
 from .distributed import from_main, barrier, main_first, cleanup_distributed
 
 if TYPE_CHECKING:  # annotations only: the functions import torch, timm, pandas and scikit-learn where they run
-    import pandas as pd, torch
+    import torch
     from torch import nn
     from timm.utils import ModelEmaV3
 
 # %% auto #0
-__all__ = ['LOSSES', 'SAMPLERS', 'PROB_COLS', 'seed_everything', 'make_optimizer', 'make_scheduler', 'train_step',
-           'train_one_epoch', 'make_ema', 'balanced_class_weights', 'focal_loss', 'make_loss', 'loader_labels',
-           'sampling_weights', 'test_metrics', 'save_predictions', 'read_predictions', 'teacher_probs', 'read_teacher',
-           'soft_targets', 'valid_probs', 'select_members', 'run_probs', 'fit', 'evaluate_run', 'lock_file',
-           'claim_run', 'hold_run', 'train_parser', 'train_main', 'fer_train', 'teacher_cli', 'fer_teacher']
+__all__ = ['LOSSES', 'SAMPLERS', 'seed_everything', 'make_optimizer', 'make_scheduler', 'train_step', 'train_one_epoch',
+           'make_ema', 'balanced_class_weights', 'focal_loss', 'make_loss', 'loader_labels', 'sampling_weights',
+           'run_probs', 'fit', 'evaluate_run', 'train_parser', 'train_main', 'fer_train']
 
 # %% ../nbs/03_train.ipynb #571c160a
 def seed_everything(seed:int):
@@ -81,6 +81,7 @@ def train_step(model:nn.Module,   # the network (DDP-wrapped or compiled is fine
     scaler.update()
     return loss, out
 
+# %% ../nbs/03_train.ipynb #2461fd58
 def train_one_epoch(
     model,
     dl,
@@ -122,6 +123,7 @@ def train_one_epoch(
     if cfg.sched == 'cosine': sched.step()
     return tot_loss/n, correct/n
 
+# %% ../nbs/03_train.ipynb #a00bca45
 def make_ema(cfg:TrainConfig,   # `ema` (the decay; 0 = off) is used
              model:nn.Module,   # the network being trained
             )->ModelEmaV3|None:  # None when `cfg.ema` is 0
@@ -174,6 +176,7 @@ def loader_labels(dl)->np.ndarray:
     "The labels a training loader draws from (a `TensorLoader`, or a `DataLoader` over a `FERDataset`)."
     return np.asarray(getattr(dl, 'dataset', dl).labels)
 
+# %% ../nbs/03_train.ipynb #f61494c7
 def sampling_weights(cfg:TrainConfig,   # `sampler` is used
                      labels:np.ndarray,  # training labels
                     )->torch.Tensor|None:  # per-face weights, or None for plain shuffling
@@ -184,206 +187,6 @@ def sampling_weights(cfg:TrainConfig,   # `sampler` is used
     if cfg.sampler == 'balanced':
         return torch.as_tensor(balanced_class_weights(labels)[np.asarray(labels)], dtype=torch.float64)
     raise ValueError(f"unknown sampler {cfg.sampler!r}; use one of {', '.join(SAMPLERS)}.")
-
-# %% ../nbs/03_train.ipynb #a954976b
-def test_metrics(probs:np.ndarray, labels:np.ndarray)->dict:
-    "Accuracy and macro/weighted F1 (scikit-learn)."
-    from sklearn.metrics import accuracy_score, f1_score
-    pred = probs.argmax(1)
-    return dict(
-        n=int(len(labels)),
-        accuracy=float(accuracy_score(labels, pred)),
-        macro_f1=float(f1_score(labels, pred, average='macro', labels=range(len(CLASSES)), zero_division=0)),
-        weighted_f1=float(f1_score(labels, pred, average='weighted', labels=range(len(CLASSES)), zero_division=0)),
-    )
-
-
-PROB_COLS = [f"p_{c}" for c in CLASSES]  # the probability columns of a predictions table
-
-def save_predictions(preds:pd.DataFrame,  # columns set, tta, id, split, label and `PROB_COLS`
-                     path:str|Path,      # a `.npz` file
-                    )->Path:
-    """Write a predictions table compactly: probabilities in steps of 1e-5 as integers (a CSV's five decimals), text
-    columns as fixed-width strings."""
-    q = np.round(preds[PROB_COLS].to_numpy(np.float64).clip(0, 1)*1e5).astype(np.uint32)
-    cols = {k: preds[k].to_numpy().astype(str) for k in ('set', 'id', 'split')}
-    return atomic_write(
-        path,
-        lambda tmp: np.savez_compressed(
-            open(tmp, 'wb'), probs_e5=q, tta=preds['tta'].to_numpy(bool), label=preds['label'].to_numpy(np.int8), **cols
-        ),
-    )
-
-def read_predictions(path:str|Path)->pd.DataFrame:
-    "The predictions table of a run: `predictions.npz`, or an older run's `predictions.csv`."
-    import pandas as pd
-    path = Path(path)
-    if path.suffix == '.csv' or (not path.exists() and path.with_suffix('.csv').exists()):
-        return pd.read_csv(path.with_suffix('.csv'))
-    try:
-        z = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
-        raise ValueError(
-            f"{path} is not a predictions table ({type(e).__name__}): it is damaged or another file"
-        ) from None
-    with z:
-        df = pd.DataFrame(
-            {'set': z['set'], 'tta': z['tta'], 'id': z['id'], 'split': z['split'], 'label': z['label'].astype(np.int64)}
-        )
-        return pd.concat([df, pd.DataFrame(z['probs_e5'].astype(np.float64)/1e5, columns=PROB_COLS)], axis=1)
-
-# %% ../nbs/03_train.ipynb #d5a852a3
-def teacher_probs(members:list,        # the teacher networks: checkpoint paths (`best.pt`, `model.pt`) or `FERModel`s
-                  data:FERData,       # the faces: the teachers predict its training split (the first member's protocol)
-                  out:str|Path,        # the `.npz` to write
-                  view:str='flip',     # each teacher's view of a face (the face and its mirror image, averaged)
-                  oof:bool=False,      # out of fold: each face only from the members that did not train on it
-                  progress:bool=True,  # progress bars
-                  extra:dict|None=None, # more entries for the file's run card (e.g. how the members were chosen)
-                 )->Path:              # `out`
-    """The teachers' mean probabilities for every training face, as float16 with the faces' ids and a run card: the soft
-    targets of distillation."""
-    if not members: raise ValueError("teacher_probs needs at least one member network.")
-    t0, card = (
-        time.perf_counter(),
-        run_card(
-            device='cpu',
-            data_digest=data.digest,
-            members=[str(m) if isinstance(m, (str, Path)) else 'FERModel' for m in members],
-            view=view,
-            oof=oof,
-            **(extra or {}),
-        ),
-    )  # commit, versions and date as the work starts
-    loaded = [
-        (m.model, m.aug, None)
-        if isinstance(m, FERModel)
-        else (lambda net, cfg, _: (net, cfg.aug, cfg))(*load_checkpoint(m))
-        for m in members
-    ]
-    if oof and any(cfg is None for *_, cfg in loaded):
-        raise ValueError(
-            "oof=True needs members given as checkpoint paths (their configs say which faces they trained on)."
-        )
-    idx = split_indices(data, next((cfg.protocol for *_, cfg in loaded if cfg is not None), 'standard'))['train']
-    # members × faces × classes
-    P = np.stack([face_probs(net, data.faces[idx], aug, view, progress=progress) for net, aug, _ in loaded])
-    U = np.stack(
-        [
-            ~np.isin(
-                idx, train_subset(split_indices(data, cfg.protocol)['train'], data.labels, cfg.train_fraction, cfg.seed)
-            )
-            if oof
-            else np.ones(len(idx), bool)
-            for *_, cfg in loaded
-        ]
-    )  # members × faces: who may speak
-    missing = ~U.any(0)
-    U[:, missing] = True  # faces every member trained on: all members' mean
-    probs = (P*U[..., None]).sum(0) / U.sum(0)[:, None]
-    card |= dict(
-        faces=int(len(idx)),
-        faces_without_oof_member=int(missing.sum()) if oof else None,
-        wall_s=time.perf_counter() - t0,
-    )
-    return atomic_write(
-        out,
-        lambda tmp: np.savez_compressed(
-            open(tmp, 'wb'), ids=data.ids[idx].astype(str), probs=probs.astype(np.float16), card=json.dumps(card)
-        ),
-    )
-
-def read_teacher(path:str|Path,  # a teacher file from `teacher_probs` (a preset's: relative to the repository)
-                )->tuple:        # (face ids, N×C float32 probabilities)
-    "A teacher file's ids and probabilities, checked: a damaged or foreign file is named in one line."
-    path = project_file(path)
-    if not path.exists():
-        raise FileNotFoundError(f"teacher file {path} not found: write one with fer_teacher, or drop --teacher")
-    if not path.is_file():
-        raise IsADirectoryError(f"teacher file {path} is a folder: pass the .npz that fer_teacher wrote")
-    try:
-        with np.load(path, allow_pickle=False) as z: ids, probs = z['ids'], z['probs'].astype(np.float32)
-    except KeyError as e:
-        raise ValueError(f"{path} is not a teacher file: it has no {e} array (write one with fer_teacher)") from None
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
-        raise ValueError(
-            f"{path} is not a teacher file, the .npz of ids and probabilities that fer_teacher writes "
-            f"({type(e).__name__})"
-        ) from None
-    if probs.ndim != 2 or probs.shape[1] != len(CLASSES) or len(ids) != len(probs):
-        raise ValueError(f"{path}: {probs.shape} probabilities for {len(ids)} faces; a teacher has one row of "
-                         f"{len(CLASSES)} per face")
-    if not np.isfinite(probs).all() or (probs < 0).any() or not np.allclose(probs.sum(1), 1, atol=0.02):
-        raise ValueError(
-            f"{path}: its rows are not probabilities (finite, at least 0, summing to 1); the file is damaged"
-        )
-    return ids, probs
-
-def soft_targets(cfg:TrainConfig,  # `teacher` (the file) and `distill` (its weight) are used
-                 data:FERData,     # the faces
-                 idx:np.ndarray,   # the training faces of the run
-                )->np.ndarray:     # N×C float32 target probabilities, rows summing to 1
-    "Each training face's target: its one-hot label and the teacher's probabilities, mixed by `cfg.distill`."
-    path = cfg.teacher
-    ids, tp = read_teacher(path)
-    pos = dict(zip(ids, range(len(ids))))
-    lost = [i for i in data.ids[idx] if i not in pos]
-    if lost:
-        raise ValueError(
-            f"{path} has no teacher probabilities for {len(lost)} of the {len(idx)} training faces (e.g. {lost[0]}): "
-            "make it with teacher_probs on the same data"
-        )
-    t = tp[[pos[i] for i in data.ids[idx]]]
-    t /= t.sum(1, keepdims=True)
-    return ((1 - cfg.distill) * np.eye(len(CLASSES), dtype=np.float32)[data.labels[idx]] + cfg.distill * t).astype(
-        np.float32
-    )
-
-
-# %% ../nbs/03_train.ipynb #44941a69
-def valid_probs(run:str|Path,   # a run directory (its `predictions.npz`)
-                tta:bool=True,  # the flip-TTA rows (else the plain ones)
-               )->pd.DataFrame: # the run's validation predictions, one row per face, sorted by id
-    "A run's predictions on its validation set (PublicTest under the standard protocol)."
-    if not (Path(run) / 'predictions.npz').is_file():
-        raise FileNotFoundError(f"{run} has no predictions.npz: pass run directories written by fer_train.")
-    p = read_predictions(Path(run)/'predictions.npz')
-    v = p[(p['set'] == 'valid') & (p['tta'] == tta)]
-    if v.empty:
-        raise ValueError(
-            f"{run} has no {'flip-TTA' if tta else 'plain'} predictions on its validation set"
-            + (
-                " (it trained with --no_tta): judge by the plain view (tta=False, fer_teacher --view none)."
-                if tta
-                else "."
-            )
-        )
-    return v.sort_values('id').reset_index(drop=True)
-
-def select_members(runs:list,                 # candidate run directories
-                   tta:bool=True,             # judge the members by their flip-TTA predictions
-                   max_members:int|None=None,  # stop at this many members
-                  )->pd.DataFrame:            # one row per step: run added, members, ensemble validation accuracy, kept
-    """Greedy forward selection of an ensemble on the runs' validation set: keep adding the run that gives the best
-    mean-probability ensemble; keep the smallest ensemble with the best accuracy."""
-    import pandas as pd
-    if not runs: raise ValueError("select_members needs at least one candidate run directory.")
-    V = {str(r): valid_probs(r, tta) for r in runs}
-    ref = next(iter(V.values()))
-    for r, v in V.items():
-        if not np.array_equal(v['id'].to_numpy(), ref['id'].to_numpy()):
-            raise ValueError(
-                f"{r} was validated on other faces than {next(iter(V))}; candidates must share a validation set."
-            )
-    y, P = ref['label'].to_numpy(), {r: v[PROB_COLS].to_numpy() for r, v in V.items()}
-    rows, total = [], 0.
-    while len(rows) < min(max_members or len(P), len(P)):
-        acc = {r: float(((total + p).argmax(1) == y).mean()) for r, p in P.items() if r not in {x['run'] for x in rows}}
-        best = max(acc, key=acc.get)  # the first of equals: the order of `runs` breaks ties
-        total = total + P[best]
-        rows.append(dict(run=best, members=len(rows) + 1, accuracy=acc[best]))
-    df = pd.DataFrame(rows)
-    return df.assign(kept=df.index <= df.accuracy.idxmax())
 
 # %% ../nbs/03_train.ipynb #77d2cce9
 def _train_loader(
@@ -432,6 +235,7 @@ def _train_loader(
     )
     return train, g
 
+# %% ../nbs/03_train.ipynb #906aeec0
 def run_probs(model, cfg:TrainConfig, faces, view:str='none', progress:bool=False)->np.ndarray:
     "`face_probs` with a run's settings: its input sizes, batch, mixed precision and engine."
     return face_probs(model, faces, cfg.aug, view, bs=cfg.bs*2, amp=cfg.amp, engine=cfg.engine, progress=progress)
@@ -443,25 +247,38 @@ def _history_row(epoch, tr_loss, tr_acc, va_probs, va_labels, lr, secs):
     return dict(epoch=epoch+1, train_loss=tr_loss, train_acc=tr_acc, valid_loss=va_loss,
                 valid_acc=float((va_probs.argmax(1) == va_labels).mean()), lr=lr, seconds=secs)
 
-def _unstarted(out:Path)->bool:
-    """`out` holds only the `config.json` a run writes as it starts: stopped before its first epoch ended, nothing
-    trained."""
-    return out.is_dir() and [p.name for p in out.iterdir()] == ['config.json']
+# %% ../nbs/03_train.ipynb #f27982ca
+_RESUME_KEYS = ('opt', 'sched', 'scaler', 'epoch', 'history', 'best_acc', 'best_epoch', 'elapsed')  # what last.pt adds
 
-def _check_out(out:Path, resume:bool):
-    """Refuse to write over a run, or to resume nothing (the data of a resumed run is checked when `fit` reads its
-    `last.pt`)."""
-    if resume:
-        if not (out / 'last.pt').exists() and not _unstarted(out):
-            raise FileNotFoundError(f"{out / 'last.pt'} not found: nothing to resume (start without --resume)")
-        if (out / 'run_card.json').exists():
-            raise FileExistsError(f"{out} is a finished run: nothing to resume (its run card is written)")
-    elif out.exists() and any(out.iterdir()) and not _unstarted(out):
-        raise FileExistsError(
-            f"{out} is not empty (it holds {', '.join(sorted(p.name for p in out.iterdir())[:4])}…): pass --resume "
-            "to continue its run, or choose another --out"
-        )
+def _read_last(out:Path, cfg:TrainConfig, data:FERData, device)->dict:
+    "The checkpoint `out/last.pt` of a stopped run, checked against this command line's config and data."
+    ck = read_checkpoint(out/'last.pt', device)  # a damaged or foreign file: one line that names it
+    if lost := set(_RESUME_KEYS) - set(ck):
+        raise ValueError(f"{out/'last.pt'} cannot be resumed: it has no {', '.join(sorted(lost))} "
+                         "(a best.pt or model.pt?)")
+    if TrainConfig.from_dict(ck['config']) != cfg:
+        raise ValueError(f"{out/'last.pt'} was made with another config; resume with the same settings.")
+    if ck.get('data_digest', data.digest) != data.digest:  # checked here, where last.pt is read once anyway
+        theirs, ours = ck['data_digest'][:12], data.digest[:12]
+        raise ValueError(f"{out} was trained on other data (sha256 {theirs}…, now {ours}…): "
+                         "resume it with the same --data")
+    return ck
 
+def _restore(ck:dict, model, opt, sched, scaler, ema)->tuple:
+    "Load a stopped run's states in place; its (history, best_acc, best_epoch, next epoch, elapsed seconds)."
+    model.load_state_dict(ck['model'])
+    opt.load_state_dict(ck['opt'])
+    sched.load_state_dict(ck['sched'])
+    scaler.load_state_dict(ck['scaler'])
+    if ema is not None: ema.module.load_state_dict(ck['ema'])
+    return ck['history'], ck['best_acc'], ck['best_epoch'], ck['epoch'] + 1, ck['elapsed']
+
+# %% ../nbs/03_train.ipynb #e3c96b68
+def _save_last(out:Path, model, cfg:TrainConfig, data:FERData, opt, sched, scaler, ema, **progress_state):
+    "Write `out/last.pt`: the weights and every state a resumed run needs (`_RESUME_KEYS`, the sittings)."
+    states = dict(opt=opt.state_dict(), sched=sched.state_dict(), scaler=scaler.state_dict())
+    if ema is not None: states['ema'] = ema.module.state_dict()
+    save_checkpoint(out/'last.pt', model, cfg, data_digest=data.digest, **states, **progress_state)
 
 # %% ../nbs/03_train.ipynb #4778d470
 def fit(cfg:TrainConfig,            # what to train and how
@@ -483,21 +300,15 @@ def fit(cfg:TrainConfig,            # what to train and how
     main, ws = is_main(), world()[1]
     progress = progress and main  # one process: main, ws = True, 1
     if main:
-        _check_out(out, resume)
+        check_out(out, resume)
         out.mkdir(parents=True, exist_ok=True)
     resume = resume and (out/'last.pt').exists()  # a run stopped before its first epoch ended starts over
     tuned = device.type == 'cpu' and tune_cpu_malloc()  # freed batches stay mapped (01a_engine)
-    card = (
-        run_card(command, device, data.digest, malloc_tuned=tuned, **({'world_size': ws} if ws > 1 else {}))
-        if main
-        else None
-    )  # commit, versions and date as the run starts
+    extra = {'world_size': ws} if ws > 1 else {}
+    card = run_card(command, device, data.digest, malloc_tuned=tuned, **extra) if main else None  # as the run starts
     seed_everything(cfg.seed)
-    model = (
-        create_model(cfg.arch, cfg.pretrained, len(CLASSES), weights=cfg.weights)
-        .to(device)
-        .to(memory_format=memory_format(cfg.channels_last))
-    )
+    model = set_input(create_model(cfg.arch, cfg.pretrained, len(CLASSES), weights=cfg.weights), cfg.aug.size)
+    model = model.to(device).to(memory_format=memory_format(cfg.channels_last))
     idx = split_indices(data, cfg.protocol)
     sets = eval_sets(data, cfg.protocol)
     tidx, aug = train_subset(idx['train'], data.labels, cfg.train_fraction, cfg.seed), epoch_aug(cfg, 0)
@@ -505,10 +316,8 @@ def fit(cfg:TrainConfig,            # what to train and how
     targets = soft_targets(cfg, data, tidx) if cfg.teacher else None
     train_dl, gen = _train_loader(replace(cfg, aug=aug), data, tidx, norm_stats(model), device, targets)
     if not len(train_dl):
-        raise ValueError(
-            f"bs={cfg.bs} is more than the {len(tidx)} training faces of this run: lower --bs "
-            f"(or raise --train_fraction, now {cfg.train_fraction})"
-        )
+        raise ValueError(f"bs={cfg.bs} is more than the {len(tidx)} training faces of this run: lower --bs "
+                         f"(or raise --train_fraction, now {cfg.train_fraction})")
     ema = make_ema(cfg, model)  # validated, selected and saved in place of the trained weights
     ddp = wrap_ddp(model, device)  # DistributedDataParallel under torchrun, else the model itself
     step_model = torch.compile(ddp) if cfg.compile else ddp
@@ -516,44 +325,13 @@ def fit(cfg:TrainConfig,            # what to train and how
     sched = make_scheduler(cfg, opt, len(train_dl))
     scaler = torch.amp.GradScaler(device.type, enabled=device.type == 'cuda' and cfg.amp == 'fp16')
     history, best_acc, best_epoch, start, elapsed = [], -1., -1, 0, 0.
-    if resume:
-        ck = read_checkpoint(out/'last.pt', device)  # a damaged or foreign file: one line that names it
-        if lost := {'opt', 'sched', 'scaler', 'epoch', 'history', 'best_acc', 'best_epoch', 'elapsed'} - set(ck):
-            raise ValueError(
-                f"{out / 'last.pt'} cannot be resumed: it has no {', '.join(sorted(lost))} (a best.pt or model.pt?)"
-            )
-        if TrainConfig.from_dict(ck['config']) != cfg:
-            raise ValueError(f"{out / 'last.pt'} was made with another config; resume with the same settings.")
-        if ck.get('data_digest', data.digest) != data.digest:  # checked here, where last.pt is read once anyway
-            raise ValueError(
-                f"{out} was trained on other data (sha256 {ck['data_digest'][:12]}…, now {data.digest[:12]}…): "
-                "resume it with the same --data"
-            )
-        model.load_state_dict(ck['model'])
-        opt.load_state_dict(ck['opt'])
-        sched.load_state_dict(ck['sched'])
-        scaler.load_state_dict(ck['scaler'])
-        if ema is not None: ema.module.load_state_dict(ck['ema'])
-        history, best_acc, best_epoch, start, elapsed = (
-            ck['history'],
-            ck['best_acc'],
-            ck['best_epoch'],
-            ck['epoch'] + 1,
-            ck['elapsed'],
-        )
-    sittings = (
-        (ck.get('sittings', []) if resume else [])
-        + [dict(first_epoch=start + 1, **{k: card[k] for k in ('date', 'commit', 'device', 'command')})]
-        if main
-        else None
-    )  # where and how each sitting ran
-    if main:
-        save_json(
-            cfg.to_dict()
-            | dict(mean=list(norm_stats(model)[0]), std=list(norm_stats(model)[1]), device=str(device))
-            | ({'world_size': ws} if ws > 1 else {}),
-            out / 'config.json',
-        )
+    if resume: history, best_acc, best_epoch, start, elapsed = _restore(ck := _read_last(out, cfg, data, device),
+                                                                         model, opt, sched, scaler, ema)
+    if main:  # where and how each sitting ran, and the config beside the network's normalisation
+        now = dict(first_epoch=start + 1, **{k: card[k] for k in ('date', 'commit', 'device', 'command')})
+        sittings = (ck.get('sittings', []) if resume else []) + [now]
+        mean, std = norm_stats(model)
+        save_json(cfg.to_dict() | dict(mean=list(mean), std=list(std), device=str(device)) | extra, out/'config.json')
     for epoch in range(start, cfg.epochs):
         if epoch - from_main(best_epoch) > cfg.patience: break  # rank 0 evaluates; every rank stops with it
         te = time.perf_counter()
@@ -565,9 +343,8 @@ def fit(cfg:TrainConfig,            # what to train and how
         # and its shard of the epoch
         if isinstance(train_dl.sampler, DistributedSampler): train_dl.sampler.set_epoch(epoch)
         lr = opt.param_groups[0]['lr']
-        tr_loss, tr_acc = train_one_epoch(
-            step_model, train_dl, opt, sched, scaler, cfg, device, epoch, on_batch, progress, ema
-        )
+        tr_loss, tr_acc = train_one_epoch(step_model, train_dl, opt, sched, scaler, cfg, device, epoch, on_batch,
+                                          progress, ema)
         if ws > 1: tr_loss, tr_acc = all_mean((tr_loss, tr_acc))  # the mean over the ranks' (equal) shards
         if not main: continue  # rank 0 alone evaluates and writes
         net = model if ema is None else ema.module  # the weights being validated and kept
@@ -579,47 +356,21 @@ def fit(cfg:TrainConfig,            # what to train and how
         elapsed += time.perf_counter() - te
         history[-1]['elapsed'] = elapsed
         if cfg.watch_test:
-            history[-1]['test_acc'] = test_metrics(
-                run_probs(net, cfg, data.faces[sets['test_folder']]), data.labels[sets['test_folder']]
-            )['accuracy']
-        save_checkpoint(
-            out / 'last.pt',
-            model,
-            cfg,
-            data_digest=data.digest,
-            opt=opt.state_dict(),
-            sched=sched.state_dict(),
-            scaler=scaler.state_dict(),
-            epoch=epoch,
-            history=history,
-            best_acc=best_acc,
-            best_epoch=best_epoch,
-            elapsed=elapsed,
-            sittings=sittings[:-1] + [sittings[-1] | dict(last_epoch=epoch + 1)],
-            **({} if ema is None else dict(ema=ema.module.state_dict())),
-        )
+            test = sets['test_folder']
+            history[-1]['test_acc'] = test_metrics(run_probs(net, cfg, data.faces[test]), data.labels[test])['accuracy']
+        _save_last(out, model, cfg, data, opt, sched, scaler, ema, epoch=epoch, history=history, best_acc=best_acc,
+                   best_epoch=best_epoch, elapsed=elapsed,
+                   sittings=sittings[:-1] + [sittings[-1] | dict(last_epoch=epoch + 1)])
         atomic_write(out/'history.csv', lambda tmp: pd.DataFrame(history).to_csv(tmp, index=False))
         if progress:
-            print(
-                f"epoch {epoch + 1}: "
-                + ', '.join(f"{k} {v:.4f}" for k, v in history[-1].items() if k not in ('epoch',)),
-                flush=True,
-            )
+            row = ', '.join(f"{k} {v:.4f}" for k, v in history[-1].items() if k != 'epoch')
+            print(f"epoch {epoch + 1}: {row}", flush=True)
     if main: evaluate_run(out, data, device, progress)
     if main:
-        save_json(
-            card
-            | dict(
-                wall_s=time.perf_counter() - t0,
-                resumed=resume,
-                train_s=elapsed,
-                epochs_run=len(history),
-                best_epoch=best_epoch + 1,
-                stopped_early=len(history) < cfg.epochs,
-                sittings=sittings[:-1] + [sittings[-1] | dict(last_epoch=len(history))],
-            ),
-            out / 'run_card.json',
-        )
+        done = dict(wall_s=time.perf_counter() - t0, resumed=resume, train_s=elapsed, epochs_run=len(history),
+                    best_epoch=best_epoch + 1, stopped_early=len(history) < cfg.epochs,
+                    sittings=sittings[:-1] + [sittings[-1] | dict(last_epoch=len(history))])
+        save_json(card | done, out/'run_card.json')
     barrier()  # every rank returns once the run directory is complete
     return out
 
@@ -634,16 +385,16 @@ def evaluate_run(out:Path, data:FERData, device=None, progress:bool=False)->dict
     metrics, rows = {}, []
     for name in ('valid', 'test_folder'):
         idx = sets[name]
-        for tta in ([False, True] if cfg.tta else [False]):
-            probs = run_probs(model, cfg, data.faces[idx], 'flip' if tta else 'none', progress)
+        for view in dict.fromkeys(('none', cfg.view)):  # the plain view, and the flip view unless the config says none
+            probs = run_probs(model, cfg, data.faces[idx], view, progress)
             rows.append(
                 pd.DataFrame(probs, columns=PROB_COLS).assign(
-                    set=name, tta=tta, id=data.ids[idx], split=data.split[idx], label=data.labels[idx]
+                    set=name, tta=view == 'flip', id=data.ids[idx], split=data.split[idx], label=data.labels[idx]
                 )
             )
     preds = pd.concat(rows, ignore_index=True)
     for tta, g in preds.groupby('tta'):
-        sfx = '_tta' if tta else ''
+        sfx = VIEWS['flip' if tta else 'none'].tag
         for name, sel in [
             ('valid', g.set == 'valid'),
             ('PrivateTest', (g.set == 'test_folder') & (g.split == 'PrivateTest')),
@@ -654,55 +405,6 @@ def evaluate_run(out:Path, data:FERData, device=None, progress:bool=False)->dict
     save_predictions(preds, out/'predictions.npz')
     save_json(metrics, out/'metrics.json')
     return metrics
-
-# %% ../nbs/03_train.ipynb #22b2cb53
-def lock_file(out:Path)->Path:
-    "The lock of a run directory, beside the directory itself (a symlink to it shares its lock)."
-    out = Path(out).resolve()
-    return out.with_name(out.name + '.lock')
-
-def _alive(pid:int)->bool:
-    try: os.kill(pid, 0)
-    except ProcessLookupError: return False
-    except PermissionError: pass
-    return True
-
-def claim_run(out:Path)->bool:
-    """Take the run directory `out` for this process: a lock file `<out>.lock` with its process id. False while another
-    live process holds it."""
-    lock = lock_file(out)
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-    except FileExistsError:
-        try:
-            pid = int(lock.read_text() or 0)
-        except (OSError, ValueError):
-            pid = 0
-        if pid and pid != os.getpid() and _alive(pid):
-            return False
-        lock.unlink(missing_ok=True)
-        return claim_run(out)  # a lock left by a process that died
-    with os.fdopen(fd, 'w') as f: f.write(str(os.getpid()))
-    return True
-
-@contextmanager
-def hold_run(out:str|Path,       # the run directory
-             busy_ok:bool=False,  # while another live process holds it: yield False instead of raising
-            ):
-    """Hold the lock of the run directory `out` while the block trains it (yields True); if another live process holds
-    it, an error naming the lock, or False with `busy_ok`."""
-    out = Path(out)
-    if not claim_run(out):
-        if busy_ok:
-            yield False
-            return  # the other process's lock stays
-        raise FileExistsError(
-            f"{out} is being trained by another process (pid {lock_file(out).read_text().strip()} in "
-            f"{lock_file(out)}): wait for it or stop it; delete the lock only if no process trains this run"
-        )
-    try: yield True
-    finally: lock_file(out).unlink(missing_ok=True)
 
 # %% ../nbs/03_train.ipynb #3058754d
 def train_parser()->argparse.ArgumentParser:
@@ -727,6 +429,7 @@ def train_parser()->argparse.ArgumentParser:
     p.add_argument('--debug', action='store_true', help='show the full traceback of an error')
     return add_config_args(p)
 
+# %% ../nbs/03_train.ipynb #1946d4bf
 def train_main(argv:list|None=None,  # command-line arguments (default: `sys.argv[1:]`)
               )->Path:              # the run directory
     "Parse the flags, build the config, load the data and train: what `fer_train` runs."
@@ -758,42 +461,3 @@ def fer_train(argv:list|None=None):
     cli_main('fer_train', train_main, argv)
 
 if __name__ == '__main__' and '__file__' in globals(): fer_train()  # `python -m fer_nbdev.train` (torchrun)
-
-# %% ../nbs/03_train.ipynb #a15989d6
-@call_parse
-def teacher_cli(
-    runs: Param(
-        "run directories of the teacher networks (their best.pt); with --select, the candidates",
-        str,
-        nargs='+',
-        opt=False,
-    ) = None,
-    out: str = None,  # the teacher file (.npz) to write
-    select: store_true = False,  # keep only the ensemble `select_members` chooses on the runs' validation predictions
-    oof: store_true = False,  # out of fold: each face only from the members that did not train on it
-    view: str = 'flip',  # each member's view of a face: flip (the face and its mirror), none, center, tencrop
-    data: str = None,  # FER2013 .zip, folder or fer2013.csv (default: $FER2013_PATH or ../shared/data/fer2013.zip)
-    synthetic: store_true = False,  # tiny generated faces instead of FER2013 (smoke test)
-    debug: store_true = False,  # show the full traceback of an error
-):
-    """Write the teacher probabilities of run directories' networks for every training face (the soft targets of
-    `fer_train --teacher`)."""
-    if not runs: raise ValueError("pass the run directories of the teacher networks.")
-    if out is None: raise ValueError("pass --out FILE.npz: the teacher file to write.")
-    out, view = Path(out), check_view(view)
-    if out.exists(): raise FileExistsError(f"{out} already exists; delete it or pass another --out.")
-    for r in runs:
-        if not (Path(r) / 'best.pt').is_file():
-            raise FileNotFoundError(f"{r} has no best.pt: pass run directories written by fer_train.")
-    # judged on the flip rows, or the plain ones for other views
-    sel = select_members(runs, tta=view == 'flip') if select else None
-    members = [Path(r)/'best.pt' for r in (sel.run[sel.kept] if select else runs)]
-    if select: print(sel.to_string(index=False, formatters=dict(accuracy='{:.2%}'.format)), flush=True)
-    d = synthetic_fer(16) if synthetic else load_fer2013(data)
-    teacher_probs(members, d, out, view=view, oof=oof,
-                  extra=dict(selection=sel.to_dict('records') if select else None))
-    print(f"{len(members)} member(s) -> {out}", flush=True)
-
-def fer_teacher():
-    "Write the teacher probabilities of run directories' networks (the `fer_teacher` console script)."
-    return cli_main('fer_teacher', teacher_cli)

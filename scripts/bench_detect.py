@@ -8,7 +8,8 @@ machine's load falls on all of them alike. 'tiles, one at a time' is `blazeface_
 of every scale in its own network run, at the face probability it used (0.7); the others are `detect_faces` with
 `passes='tiles'` (the tiles of a scale in one batch) and with the default `passes='slide'` (one pass over the whole
 image per scale); OpenCV's Haar cascade (`detect_faces(image, 'haar')`) is timed beside them. Writes
-results/detect/bench_detect.json with a run card (the CPU model is in it: timings compare only within one card).
+results/detect/bench_detect.json with a run card (the CPU model is in it: timings compare only within one card; the
+load average at the start and at the end, `load` and `load_end`, says how busy the machine was).
 
     python scripts/bench_detect.py [--threads 2 1] [--reps 15] [--out results/detect/bench_detect.json]
 """
@@ -22,7 +23,7 @@ from skimage import data as skdata
 import fer_nbdev.detect as det
 from fer_nbdev.detect import (FRAMING, BLAZEFACE_SIZE, blazeface_tile, check_image, detect_faces, frame_box,
                               tile_starts, weighted_nms)
-from fer_nbdev.runcard import run_card, save_json
+from fer_nbdev.runcard import run_card, finish_card, save_json
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -76,7 +77,10 @@ if __name__ == '__main__':
     p.add_argument('--threads', type=int, nargs='+', default=[2, 1], help='CPU threads, each timed')
     p.add_argument('--reps', type=int, default=15, help='timed calls per design and photo (the median is kept)')
     p.add_argument('--out', type=Path, default=ROOT/'results'/'detect'/'bench_detect.json')
-    a = p.parse_args(); t0 = time.time(); res = {}
+    a = p.parse_args()
+    t0, res = time.perf_counter(), {}
+    card = run_card(reps=a.reps, onnxruntime=__import__('onnxruntime').__version__,  # made now: `load` is the start's
+                    opencv=cv2.__version__)
     for threads in a.threads:
         cv2.setNumThreads(threads); ds, res[threads] = designs(threads), {}
         for name, (im, n) in photos().items():
@@ -88,6 +92,5 @@ if __name__ == '__main__':
                                           **network_work(ds[d], im)) for d in ds}
             res[threads][name]['faces'] = n
             for d in ds: print(f"{threads} threads  {name:22} {d:30} {res[threads][name][d]}", flush=True)
-    card = run_card(reps=a.reps, wall_s=round(time.time() - t0, 1), onnxruntime=__import__('onnxruntime').__version__,
-                    opencv=cv2.__version__)
+    card = finish_card(card, t0)
     save_json(dict(threads={str(t): r for t, r in res.items()}, run_card=card), a.out); print('wrote', a.out.name)

@@ -3,8 +3,8 @@
 and with onnxruntime, one face per call and 64; its accuracy on FER2013's PrivateTest faces with both runtimes; the
 whole path from pixels to expressions as a user calls it; and, in the same run on the same inputs, the same for the
 `fer` PyPI package, run by scripts/bench_fer_pkg.py with the Python of a separate environment (`--fer-python`; fer
-and TensorFlow are never dependencies of fer_nbdev). Writes results/bench/infer_cpu.json with a run card, the load
-average before and after and the cores it could use (the machine may be shared).
+and TensorFlow are never dependencies of fer_nbdev). Writes results/bench/infer_cpu.json with a run card (which holds
+the load average at the start and at the end) and the cores it could use (the machine may be shared).
 
 fer's network is scored two ways on the same PrivateTest crops: fed as it was trained (each 48×48 crop resized
 straight to 64×64; `fer_package.accuracy_as_trained`, the classifier comparison) and fed as `FER.detect_emotions`
@@ -54,8 +54,8 @@ from fer_nbdev.model import load_model, norm_stats, face_probs, export_onnx, Onn
 from fer_nbdev.detect import box_iou
 from fer_nbdev.infer import predict, predict_video, predict_photos
 from fer_nbdev.detect import DETECTORS
-from fer_nbdev.runcard import run_card, save_json
-from fer_nbdev.train import test_metrics
+from fer_nbdev.runcard import run_card, finish_card, load_average, save_json
+from fer_nbdev.rundir import test_metrics
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT/'scripts'))
@@ -71,7 +71,7 @@ def fer_package(python, faces, labels, threads:int, d:Path, photo=None, e2e:list
     cmd = [str(python), str(ROOT/'scripts/bench_fer_pkg.py'), str(d/'faces.npy'), str(d/'fer.json'),
            '--threads', str(threads), '--interop-threads', str(torch.get_num_interop_threads()), *e2e]
     if photo is not None: np.save(d/'photo.npy', photo); cmd += ['--photo', str(d/'photo.npy')]
-    load = os.getloadavg()
+    load = load_average()
     r = subprocess.run(cmd, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3', PYTHONWARNINGS='ignore'),
                        stderr=subprocess.PIPE, text=True)
     if r.returncode: return dict(error=f"bench_fer_pkg.py exited {r.returncode}: {r.stderr.strip()[-2000:]}")
@@ -189,7 +189,7 @@ def speedup(ours:dict, theirs:dict|None)->float|None:
 
 def ours_end_to_end(m, d:Path)->tuple:
     "Our whole path on the photos, clip and folder (made in `d`); and the fer flags that time fer on the same files."
-    load, t0 = os.getloadavg(), time.perf_counter()
+    load, t0 = load_average(), time.perf_counter()
     photos = dict(photo_1face=np.asarray(Image.open(one_face_jpeg(d/'photo.jpg')).convert('RGB')),
                   photo_3faces=three_faces())
     clip, files = make_clip(d/'clip.mp4'), make_folder(d/'photos', photos['photo_1face'])
@@ -250,8 +250,10 @@ def main():
                    help="time only: keep the previous file's PrivateTest accuracies if it measured the same model")
     p.add_argument('--out', default=str(ROOT/'results/bench/infer_cpu.json'))
     args = p.parse_args()
-    t_start, load_before = time.perf_counter(), os.getloadavg()
+    t_start = time.perf_counter()
     torch.set_num_threads(args.threads); cv2.setNumThreads(args.threads)
+    cc = run_card(device='cpu', onnxruntime=version('onnxruntime'), onnx=version('onnx'),  # its load: the start's
+                  opencv=version('opencv-python-headless'))
     os.environ['OMP_NUM_THREADS'] = str(args.threads)  # BlazeFace's onnxruntime threads (detector_threads), fer's too
     m = load_model(args.model, runtime='torch')
     user = user_model(args.model, args.threads)  # what predict runs by default
@@ -311,10 +313,9 @@ def main():
     card = {k: m.info.get(k) for k in ('file', 'sha256', 'bytes', 'dtype', 'source')}
     res = dict(model=card, arch=m.model.__class__.__name__, input_size=m.aug.size, threads=args.threads,
                privatetest_faces=n_faces, speed=speed, accuracy=accuracy, photo_latency=latency, end_to_end=e2e,
-               fer_package=fer_pkg, load_average=os.getloadavg(), load_average_before=load_before,
+               fer_package=fer_pkg,
                cores=len(os.sched_getaffinity(0)))  # a load average above `cores` means other jobs slowed every speed
-    cc = run_card(device='cpu', data_digest=fer.digest if fer is not None else '', wall_s=time.perf_counter() - t_start,
-                  onnxruntime=version('onnxruntime'), onnx=version('onnx'), opencv=version('opencv-python-headless'))
+    cc = finish_card(cc, t_start, data_sha256=fer.digest if fer is not None else '')
     save_json(dict(results=res, run_card=cc), args.out)
     print(f"wrote {os.path.relpath(args.out)}")
 

@@ -7,9 +7,9 @@ Starts `fer_serve` as installed (a subprocess on a free port of 127.0.0.1), then
 each posting scikit-image's astronaut at 640×480 (a JPEG, raw body) to `POST /predict` over one kept-alive connection,
 the next request as soon as the answer came, for `--seconds`. Per N: requests answered, requests per second, median
 and 99th-percentile latency (send to full answer), and failed requests (an error, a status other than 200, or an answer
-that differs from the first one). Writes the JSON with a run card, the server's `--workers` and `OMP_NUM_THREADS`,
-and the load average before and after: the clients run on the same machine as the server, and the machine may be
-shared with other jobs.
+that differs from the first one). Writes the JSON with the server's `--workers` and `OMP_NUM_THREADS` and a run card,
+which holds the load average at the start and at the end (`load`, `load_end`): the clients run on the same machine as
+the server, and the machine may be shared with other jobs.
 """
 import argparse, http.client, json, os, re, subprocess, sys, threading, time
 from pathlib import Path
@@ -20,7 +20,7 @@ from skimage import data as skdata
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from fer_nbdev.runcard import run_card, save_json  # noqa: E402
+from fer_nbdev.runcard import run_card, finish_card, save_json  # noqa: E402
 
 def photo_640x480()->bytes:
     "The astronaut at 640×480 (resized to 480×480, edges repeated to the sides), as a JPEG."
@@ -73,7 +73,7 @@ def main():
     p.add_argument('--workers', type=int, default=2, help="fer_serve's --workers")
     p.add_argument('--out', default=str(ROOT/'results/serve/bench.json'))
     args = p.parse_args()
-    t0, load_start = time.perf_counter(), os.getloadavg()
+    t0, card = time.perf_counter(), run_card(device='cpu')
     body = photo_640x480()
     server, port = start_server(args.workers)
     try:
@@ -89,8 +89,7 @@ def main():
         server.terminate(); server.wait(30)
     out = dict(photo=dict(width=640, height=480, jpeg_bytes=len(body), faces=1), workers=args.workers,
                seconds=args.seconds, omp_num_threads=os.environ.get('OMP_NUM_THREADS'), server_alive_after=alive,
-               loadavg_start=load_start, loadavg_end=os.getloadavg(), rows=rows,
-               run_card=run_card(device='cpu', wall_s=round(time.perf_counter() - t0, 1)))
+               rows=rows, run_card=finish_card(card, t0))
     save_json(out, Path(args.out)); print(f"wrote {args.out}")
 
 if __name__ == '__main__':

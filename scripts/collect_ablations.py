@@ -9,7 +9,7 @@ reads (PrivateTest, no TTA) to keep the repository small. Unfinished runs (no me
 import argparse, shutil
 from pathlib import Path
 import matplotlib; matplotlib.use('Agg')
-from fer_nbdev.train import read_predictions, save_predictions
+from fer_nbdev.rundir import read_predictions, save_predictions
 from fer_nbdev.ablate import ablation_table, plot_ablation, format_table, ablation_findings
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -13,7 +13,7 @@ from sklearn.metrics import recall_score
 
 from fer_nbdev.data import CLASSES
 from fer_nbdev.evaluate import EVAL_SETS, select
-from fer_nbdev.train import read_predictions, save_predictions, test_metrics
+from fer_nbdev.rundir import read_predictions, save_predictions, test_metrics
 
 def numbers(preds)->dict:
     "Every metric a table or figure reads from a predictions table."

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from fer_nbdev.runcard import card_loads
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT/'results'
 MODELS = ROOT/'fer_nbdev'/'models'
@@ -114,7 +116,7 @@ def seeds_table(runs:dict)->str:
 # ---------------------------------------------------------------- test-time augmentation and ensembles
 
 def tta_table(tta_dir:Path=RESULTS/'tta_ensemble'):
-    "The rows of `bash scripts/tta_ensemble.sh` (a DataFrame), or None before it ran."
+    "The rows of `python scripts/tta_ensemble.py` (a DataFrame), or None before it ran."
     from fer_nbdev.ablate import tta_ensemble_table
     return tta_ensemble_table(tta_dir) if any(tta_dir.glob('*/metrics_*.json')) else None
 
@@ -152,7 +154,7 @@ def loaded(b:dict)->str:
     "A note when other jobs loaded the cores during the run (the load average before it against the cores it had)."
     res = b['results']
     cores = res.get('cores') or int(re.search(r'(\d+) cores', b['run_card']['device']).group(1))
-    la = res.get('load_average_before', [0])[0]
+    la = (card_loads(b)[0] or [0])[0]
     if la < 0.75*cores: return f"load average {la:.2f} on {cores} cores before the run"
     return (f"measured while other jobs kept the cores busy (load average {la:.2f} on {cores} cores before the run), "
             "so every speed is low by an unknown factor")
@@ -256,8 +258,9 @@ def fer_bench_md(f:Path)->str:
     from fer_nbdev.bench import bench_table
     from fer_nbdev.runcard import table_markdown
     r = _json(f); s, c = r['settings'], r['card']
+    before, after = card_loads(r)
     cap = (f"`{f.name}`: {c['device']}, {s['workers']} reference workers, batch {s['bs']}; load average "
-           f"{c['load_avg_before'][0]:.2f} before, {c['load_avg_after'][0]:.2f} after; `{c['command']}` @ "
+           f"{before[0]:.2f} before, {after[0]:.2f} after; `{c['command']}` @ "
            f"`{c['commit'][:10]}{'+dirty' if c['commit'].endswith('dirty') else ''}`, {c['date'][:10]}")
     return cap + '\n\n' + table_markdown(bench_table(r))
 
@@ -341,7 +344,8 @@ def results_readme()->str:
     now = next((h for h in shipped_history() if h[0] == src), None)
     folders = sorted(d for d in RESULTS.iterdir() if d.is_dir() and any(d.iterdir()))
     other = {'tta_ensemble': 'test-time augmentation and ensembles on PrivateTest, one folder per row, written by '
-                             '`bash scripts/tta_ensemble.sh` (`fer_evaluate` reports; `06_ablations` reads them)'}
+                             '`python scripts/tta_ensemble.py` from `members.json` (`fer_evaluate` reports; '
+                             '`06_ablations` reads them)'}
     rows = [[f"`{d.name}/`", (_title(d) or other.get(d.name, '')) + (' **(shipped now)**' if d.name == src else '')]
             for d in folders]
     prev = ('\n'.join(f"- `{n}`: from {day} (commit `{h}`) until {nxt[1]}, when `{nxt[0]}` replaced it"
@@ -401,9 +405,8 @@ BENCH_FILES = {  # what each benchmark file measures (the numbers are in the fil
 
 def _card(d:dict)->dict: return d.get('card') or d.get('run_card') or {}
 
-def _load(c:dict, res:dict|None=None)->str:
-    before = c.get('load_avg_before') or (res or {}).get('load_average_before')
-    after = c.get('load_avg_after') or (res or {}).get('load_average')
+def _load(d:dict)->str:
+    before, after = card_loads(d)
     return f"{before[0]:.2f} → {after[0]:.2f}" if before and after else 'not recorded'
 
 def _rates(d:dict)->dict: return {(r['size'], r['measure']): r for r in d['rows']}
@@ -417,7 +420,7 @@ def bench_readme()->str:
     for f in files:
         d = _json(bd/f); c = _card(d)
         rows.append([f"`{f}`", f"`{c.get('command')}`", c.get('date', '')[:10], c.get('device', ''),
-                     _load(c, d.get('results')), BENCH_FILES.get(f, '')])
+                     _load(d), BENCH_FILES.get(f, '')])
     # the same fer_bench on both machines: fast and reference rates, and how much faster the current machine is
     pairs = [(f, 'previous_machine/' + f) for f in ('fer_bench_cpu.json', 'fer_bench_cpu_1thread.json')
              if (bd/f).exists() and (bd/'previous_machine'/f).exists()]
@@ -707,7 +710,7 @@ def serve_line(path:Path=SERVE)->str:
     if not path.exists(): return ''
     sv = _json(path); a, b = sv['rows'][0], sv['rows'][-1]
     return (f"**Serving** (`fer_serve --workers {sv['workers']}`, clients on the same machine, "
-            f"{sv['run_card']['device'].split(',')[0]}, load {sv['loadavg_start'][0]:.2f} at the start): "
+            f"{sv['run_card']['device'].split(',')[0]}, load {card_loads(sv)[0][0]:.2f} at the start): "
             f"{a['requests_per_s']:.1f} photos/s to {a['clients']} client (median {a['p50_ms']:.0f} ms), "
             f"{b['requests_per_s']:.1f}/s to {b['clients']} at once (median {b['p50_ms']:.0f} ms), "
             f"{sum(r['failed'] for r in sv['rows'])} failed (`results/serve/bench.json`, "
@@ -715,7 +718,9 @@ def serve_line(path:Path=SERVE)->str:
 
 def serve_readme()->str:
     "results/serve/README.md: the load benchmark's table and the browser check, from bench.json."
-    sv = _json(SERVE); card = sv['run_card']
+    sv = _json(SERVE)
+    card = sv['run_card']
+    start, end = card_loads(sv)
     return wrap(f"""# results/serve: `fer_serve` under load, and its page in a browser
 
 Generated by `python scripts/render_docs.py --generated` from `bench.json`; edit `scripts/results_md.py`, not this file.
@@ -736,7 +741,7 @@ first one. The server {'was still up' if sv['server_alive_after'] else 'had stop
 {serve_table(sv)}
 
 Measured on {card['device']}, {card['date'][:10]}, commit `{card['commit'][:12]}`; load average
-{sv['loadavg_start'][0]:.2f} at the start and {sv['loadavg_end'][0]:.2f} at the end (the clients share the cores with
+{start[0]:.2f} at the start and {end[0]:.2f} at the end (the clients share the cores with
 the server).
 
 ## The page (`photo.png`, `camera.png`)

@@ -16,8 +16,9 @@ sync_check() {  # nbdev_export and nbdev_clean must not change what is committed
 }
 check sync_check
 
-lint() {  # pyflakes rules over the package and scripts, then each module imported alone in a fresh interpreter
+lint() {  # pyflakes rules, line lengths, then each module imported alone in a fresh interpreter
   ruff check --select F --output-format concise fer_nbdev scripts || { echo "ruff: fix the notebooks above, then nbdev_export"; return 1; }
+  python scripts/check_lines.py || return 1  # package lines ≤ 120 characters, one statement per line (ruff E501, E702)
   for m in $(ls fer_nbdev/*.py | xargs -n1 basename | sed 's/\.py$//' | grep -v '^_'); do
     python -c "import fer_nbdev.$m" || { echo "import fer_nbdev.$m failed in a fresh interpreter"; return 1; }
   done
