@@ -60,6 +60,7 @@ def train_tfms(cfg:AugConfig=AugConfig(),  # the parameters; `AUG_PRESETS['paper
     from torchvision.transforms import v2
     return v2.Compose([t for _, t in _train_steps(cfg, norm)])
 
+# %% ../nbs/01_augment.ipynb #9f36b662
 def eval_tfms(cfg:AugConfig=AugConfig(),  # only `size` is used
               norm:tuple=IMAGENET_NORM,  # (mean, std) per RGB channel: the network's
              )->v2.Compose:              # grey 1×H×W uint8 image -> float32 3×size×size
@@ -188,6 +189,7 @@ def show_pipeline(face,                      # one grey face, as `pipeline_steps
     fig.tight_layout()
     return fig
 
+# %% ../nbs/01_augment.ipynb #5aa30d75
 def show_augmentations(face,                      # one grey face
                        cfg:AugConfig=AugConfig(),  # the train pipeline
                        norm:tuple=IMAGENET_NORM,  # (mean, std) of the normalisation step

@@ -89,6 +89,7 @@ def bench_faces(synthetic:bool=False,  # generated faces instead of FER2013
     tr = d.split == 'Training'
     return d.faces[tr], d.labels[tr], 'synthetic', d.digest
 
+# %% ../nbs/09_bench.ipynb #2f5eca66
 def run_bench(sizes=(224, 'cpu'),        # input sides; 'cpu' is the `cpu` preset's
               seconds:float=10.,         # time budget of each measurement
               batches:int|None=None,     # at most this many timed batches per measurement
@@ -176,7 +177,6 @@ def run_bench(sizes=(224, 'cpu'),        # input sides; 'cpu' is the `cpu` prese
             data_sha256=digest,
         ),
     )
-
 
 # %% ../nbs/09_bench.ipynb #89fa434a
 TARGETS = {'augment': 10., 'train step': 1.}  # the fast engine's targets, as multiples of the reference
@@ -309,7 +309,7 @@ def bench_cli(seconds:float=10.,         # time budget of each measurement (at l
     before, after = (f"{la[0]:.2f}" if la else 'n/a' for la in card_loads(card))
     print(f"load average before {before}, after {after}; wrote {path}")
 
-
+# %% ../nbs/09_bench.ipynb #860e9e7a
 def fer_bench():
     "Images per second of the reference pipeline and the fast engine (the `fer_bench` console script)."
     return cli_main('fer_bench', bench_cli)

@@ -106,47 +106,7 @@ class TrainConfig:
     compile:bool=False           # `torch.compile` the model (and the fast engine's augmentation)
     watch_test:bool=False        # also log test-folder accuracy each epoch (time-to-accuracy; never used to select)
 
-    def __post_init__(self):
-        for k, lo, hi in (
-            ('epochs', 1, 10_000),
-            ('bs', 1, 65_536),
-            ('lr', 0, 10),
-            ('wd', 0, 10),
-            ('label_smoothing', 0, 0.99),
-            ('focal_gamma', 0, 10),
-            ('patience', 1, 10_000),
-            ('num_workers', 0, 256),
-            ('seed', 0, 2**31 - 1),
-        ):
-            _check_range(self, k, lo, hi)
-        _check_range(self, 'train_fraction', 0, 1, lo_open=True)
-        _check_range(self, 'pct_start', 0, 1, lo_open=True)
-        _check_range(self, 'ema', 0, 1 - 1e-9)
-        _check_range(self, 'distill', 0, 1)
-        if self.teacher and (
-            self.aug.mixup or self.aug.cutmix or self.loss == 'focal' or self.class_weights or self.sampler != 'shuffle'
-        ):
-            raise ValueError(
-                "a teacher's soft targets go with loss='ce', no class weights, sampler='shuffle' and no mixup/cutmix "
-                "(they need hard labels)."
-            )
-        if self.prog_epochs and not self.prog_size:
-            raise ValueError(
-                f"prog_epochs={self.prog_epochs} needs prog_size, the side of those epochs (or drop prog_epochs)"
-            )
-        if self.prog_size and not 1 <= self.prog_epochs < self.epochs:
-            raise ValueError(
-                f"progressive resizing trains prog_epochs={self.prog_epochs} of the epochs={self.epochs} at "
-                f"prog_size={self.prog_size}: prog_epochs must be at least 1 and below epochs"
-            )
-        if self.prog_size: _check_range(self, 'prog_size', 8, self.aug.size)
-        if self.loss == 'focal' and (self.aug.mixup or self.aug.cutmix):
-            raise ValueError(
-                "loss='focal' takes hard labels, and mixup/cutmix make soft ones: use loss='ce' with them."
-            )
-        for k, allowed in CHOICES.items():
-            if getattr(self, k) not in allowed:
-                raise ValueError(f"{k} must be one of {', '.join(map(str, allowed))}, got {getattr(self, k)!r}.")
+    def __post_init__(self): _check_train(self)
 
     def to_dict(self)->dict: return asdict(self)
     @classmethod
@@ -174,6 +134,32 @@ CHOICES = dict(
     view=('flip', 'none'),
     engine=('reference', 'fast'),
 )  # the allowed values of the settings that name a choice
+
+# %% ../nbs/00a_config.ipynb #fdc3bc40
+_RANGES = (('epochs', 1, 10_000), ('bs', 1, 65_536), ('lr', 0, 10), ('wd', 0, 10), ('label_smoothing', 0, 0.99),
+           ('focal_gamma', 0, 10), ('patience', 1, 10_000), ('num_workers', 0, 256), ('seed', 0, 2**31 - 1),
+           ('ema', 0, 1 - 1e-9), ('distill', 0, 1))  # setting, lowest, highest
+
+def _check_train(cfg:TrainConfig):
+    "Raise a `ValueError` that names the setting for every value or combination a run cannot train with."
+    for k, lo, hi in _RANGES: _check_range(cfg, k, lo, hi)
+    for k in ('train_fraction', 'pct_start'): _check_range(cfg, k, 0, 1, lo_open=True)
+    hard = cfg.aug.mixup or cfg.aug.cutmix or cfg.loss == 'focal' or cfg.class_weights or cfg.sampler != 'shuffle'
+    if cfg.teacher and hard:
+        raise ValueError("a teacher's soft targets go with loss='ce', no class weights, sampler='shuffle' and no "
+                         "mixup/cutmix (they need hard labels).")
+    if cfg.prog_epochs and not cfg.prog_size:
+        raise ValueError(f"prog_epochs={cfg.prog_epochs} needs prog_size, the side of those epochs "
+                         "(or drop prog_epochs)")
+    if cfg.prog_size and not 1 <= cfg.prog_epochs < cfg.epochs:
+        raise ValueError(f"progressive resizing trains prog_epochs={cfg.prog_epochs} of the epochs={cfg.epochs} at "
+                         f"prog_size={cfg.prog_size}: prog_epochs must be at least 1 and below epochs")
+    if cfg.prog_size: _check_range(cfg, 'prog_size', 8, cfg.aug.size)
+    if cfg.loss == 'focal' and (cfg.aug.mixup or cfg.aug.cutmix):
+        raise ValueError("loss='focal' takes hard labels, and mixup/cutmix make soft ones: use loss='ce' with them.")
+    for k, allowed in CHOICES.items():
+        if getattr(cfg, k) not in allowed:
+            raise ValueError(f"{k} must be one of {', '.join(map(str, allowed))}, got {getattr(cfg, k)!r}.")
 
 # %% ../nbs/00a_config.ipynb #26fa96ea
 PRESETS = {

@@ -306,6 +306,54 @@ def evaluate_folder(folder:str|Path,     # a folder with one subfolder of face i
         classes_present=[CLASSES[i] for i in present],
         skipped={r.folder: int(r.images) for r in found.itertuples() if pd.isna(r.cls) and r.images}), labels, probs
 
+# %% ../nbs/04_evaluate.ipynb #409bba76
+def _check_eval_args(checkpoint, run, folder, out, bs):
+    "Refuse, before any work, a command line without one source of predictions, without --out, or with a bad --bs."
+    if folder is None and (checkpoint is None) == (run is None):
+        raise ValueError("pass either --checkpoint (run the model over the faces), --run (read a run directory's "
+                         "predictions.csv) or --folder (another face dataset).")
+    if folder is not None and run is not None:
+        raise ValueError("--folder evaluates a model (--checkpoint, or the shipped one), not a run directory's "
+                         "predictions.")
+    if out is None: raise ValueError("pass --out DIR: the folder to write metrics and figures to.")
+    if bs < 1: raise ValueError(f"--bs must be at least 1, got {bs}")
+    if Path(out).exists() and not Path(out).is_dir():
+        raise NotADirectoryError(f"--out {out} is a file; pass a folder for the metrics and figures")
+
+def _folder_report(folder, cks, mode, bs, device)->tuple:
+    "`evaluate_folder`, its damaged images named on stderr and the classes it skipped on stdout."
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')  # the skipped classes are reported in the metrics and below
+        res, labels, probs = evaluate_folder(folder, cks, mode, bs, device)
+    for msg in dict.fromkeys(' '.join(str(w.message).split()) for w in caught):
+        if msg.startswith(str(folder)) and 'cannot be decoded' in msg:
+            print(f"fer_evaluate: warning: {msg}", file=sys.stderr, flush=True)
+    if res['skipped']: print(f"skipped classes the model does not know: {res['skipped']}", flush=True)
+    return res, labels, probs
+
+def _run_report(run, split, mode)->tuple:
+    "(result, labels, probabilities, card) of a run directory's committed predictions."
+    if mode in ('center', 'tencrop'):
+        raise ValueError(f"--view {mode} needs the model: pass --checkpoint; a run directory holds only plain and "
+                         "flip predictions.")
+    r = load_run(run)
+    labels, probs = select(r['predictions'], split, mode)
+    res = dict(run=str(run), source='predictions.csv', split=split, tta=mode) | summarize(labels, probs)
+    return res, labels, probs, r['card']
+
+# %% ../nbs/04_evaluate.ipynb #c614451e
+def _write_report(res:dict, labels, probs, out:Path, tag:str, title:str, run_dir:Path|None):
+    "`metrics_<tag>.json`, its confusion matrix and, for a run directory, its training curves, written in `out`."
+    import pandas as pd, matplotlib.pyplot as plt  # after the checks: a mistaken command line answers at once
+    save_json(res, out/f'metrics_{tag}.json')
+    figs = {f'confusion_{tag}.png': plot_confusion(labels, probs.argmax(1), title)}
+    if run_dir is not None and (run_dir/'history.csv').exists():
+        history = pd.read_csv(run_dir/'history.csv')
+        figs['curves.png'] = plot_history(history, title=f'training curves of {run_dir.name}')
+    for name, fig in figs.items():
+        atomic_write(out/name, lambda tmp: fig.savefig(tmp, format='png', dpi=110, bbox_inches='tight'))
+        plt.close(fig)
+
 # %% ../nbs/04_evaluate.ipynb #72ad9fd2
 @call_parse
 def evaluate_cli(
@@ -325,65 +373,28 @@ def evaluate_cli(
 ):
     """Evaluate a checkpoint, an ensemble or the shipped model (on FER2013 or another face dataset), or render a run
     directory."""
-    if folder is None and (checkpoint is None) == (run is None):
-        raise ValueError(
-            "pass either --checkpoint (run the model over the faces), --run (read a run directory's predictions.csv) "
-            "or --folder (another face dataset)."
-        )
-    if folder is not None and run is not None:
-        raise ValueError(
-            "--folder evaluates a model (--checkpoint, or the shipped one), not a run directory's predictions."
-        )
-    if out is None: raise ValueError("pass --out DIR: the folder to write metrics and figures to.")
-    if bs < 1: raise ValueError(f"--bs must be at least 1, got {bs}")
+    _check_eval_args(checkpoint, run, folder, out, bs)
     t0, out, mode = time.perf_counter(), Path(out), check_view(view)
-    if out.exists() and not out.is_dir():
-        raise NotADirectoryError(f"--out {out} is a file; pass a folder for the metrics and figures")
     cks = _checkpoints(checkpoint) if checkpoint else None
     run_dir = Path(cks[0]).parent if cks and len(cks) == 1 else None
     if folder is not None:
-        with warnings.catch_warnings(record=True) as caught:
-            # the skipped classes are reported in the metrics and below; damaged images on stderr
-            warnings.simplefilter('always')
-            res, labels, probs = evaluate_folder(folder, cks, mode, bs, device)
-        for msg in dict.fromkeys(' '.join(str(w.message).split()) for w in caught):
-            if msg.startswith(str(folder)) and 'cannot be decoded' in msg:
-                print(f"fer_evaluate: warning: {msg}", file=sys.stderr, flush=True)
+        res, labels, probs = _folder_report(folder, cks, mode, bs, device)
         split, digest, dev, run_dir = 'external', res.get('data_sha256', ''), pick_device(device), None
-        if res['skipped']: print(f"skipped classes the model does not know: {res['skipped']}", flush=True)
     elif checkpoint is not None:
         d = synthetic_fer(16) if synthetic else load_fer2013(data)
         res, labels, probs = _evaluate(cks, d, split, mode, bs, device)
         digest, dev = d.digest, pick_device(device)
     else:
-        if mode in ('center', 'tencrop'):
-            raise ValueError(
-                f"--view {mode} needs the model: pass --checkpoint; a run directory holds only plain and flip "
-                "predictions."
-            )
-        r = load_run(run)
-        labels, probs = select(r['predictions'], split, mode)
-        res = dict(run=str(run), source='predictions.csv', split=split, tta=mode) | summarize(labels, probs)
-        run_dir, digest, dev = Path(run), r['card'].get('data_sha256', ''), 'cpu'
+        res, labels, probs, card = _run_report(run, split, mode)
+        run_dir, digest, dev = Path(run), card.get('data_sha256', ''), 'cpu'
     tag = split + VIEWS[mode].tag + (f'_ensemble{len(cks)}' if cks and len(cks) > 1 else '')
     res['card'] = run_card(' '.join(['fer_evaluate'] + sys.argv[1:]), dev, digest, wall_s=time.perf_counter() - t0)
-    save_json(res, out/f'metrics_{tag}.json')
-    what = f"{folder} (external)" if folder else split
-    what += '' if mode == 'none' else f' + {mode} TTA'
-    title = f"{what}: {res['n']:,} faces, accuracy {res['accuracy']:.2%}, macro F1 {res['macro_f1']:.2%}"
-    import pandas as pd, matplotlib.pyplot as plt  # after the checks above: a mistaken command line answers at once
-    figs = {f'confusion_{tag}.png': plot_confusion(labels, probs.argmax(1), title)}
-    if run_dir is not None and (run_dir / 'history.csv').exists():
-        figs['curves.png'] = plot_history(
-            pd.read_csv(run_dir / 'history.csv'), title=f'training curves of {run_dir.name}'
-        )
-    for name, fig in figs.items():
-        atomic_write(out / name, lambda tmp: fig.savefig(tmp, format='png', dpi=110, bbox_inches='tight'))
-        plt.close(fig)
-    print(
-        f"{tag}: {res['n']:,} faces, accuracy {res['accuracy']:.4f}, macro F1 {res['macro_f1']:.4f} -> {out}",
-        flush=True,
-    )
+    what = (f"{folder} (external)" if folder else split) + ('' if mode == 'none' else f' + {mode} TTA')
+    _write_report(res, labels, probs, out, tag, f"{what}: {res['n']:,} faces, accuracy {res['accuracy']:.2%}, "
+                  f"macro F1 {res['macro_f1']:.2%}", run_dir)
+    print(f"{tag}: {res['n']:,} faces, accuracy {res['accuracy']:.4f}, macro F1 {res['macro_f1']:.4f} -> {out}",
+          flush=True)
+
 
 # %% ../nbs/04_evaluate.ipynb #d11aa325
 def fer_evaluate():

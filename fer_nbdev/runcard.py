@@ -104,6 +104,7 @@ def file_mode()->int:
     os.umask(mask)
     return 0o666 & ~mask
 
+# %% ../nbs/00b_runcard.ipynb #93cda0c3
 def check_writable(path:str|Path,  # a file about to be written
                    what:str='',   # how the user named it, e.g. '--json'
                   ):
