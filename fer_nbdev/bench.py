@@ -229,33 +229,25 @@ def bench_formats(sizes=(72, 112),          # input sides
                   rounds:int=2,              # alternating rounds; each combination's rate is its median over rounds
                   seconds:float=10., batches:int|None=None, bs:int|None=None,
                   preset:str='cpu', device:str='auto', synthetic:bool=False, data:str|None=None,
-                 )->pd.DataFrame:            # size, amp, channels_last, images_per_s (median), per-round rates
-    """Training-step images per second of `preset` for every precision × memory layout, through `bench_step` on
-    `TensorLoader` batches."""
+                  archs:tuple=(None,),       # backbones, each one of `ARCHS`; None: the preset's
+                 )->pd.DataFrame:            # arch, size, amp, channels_last, images_per_s (median), per-round rates
+    """Training-step images per second of `preset` for every backbone × precision × memory layout, through
+    `bench_step` on `TensorLoader` batches."""
     import pandas as pd, torch
     from fer_nbdev.engine import TensorLoader
     device = pick_device(device)
     faces, labels, *_ = bench_faces(synthetic, data)
     rates = {}
-    for _, size, amp, cl in itertools.product(range(rounds), sizes, amps, layouts):
-        cfg = get_config(preset, size=size, pretrained=False, amp=amp, channels_last=cl, **({'bs': bs} if bs else {}))
+    for _, arch, size, amp, cl in itertools.product(range(rounds), archs, sizes, amps, layouts):
+        over = ({'bs': bs} if bs else {}) | ({'arch': arch} if arch else {})
+        cfg = get_config(preset, size=size, pretrained=False, amp=amp, channels_last=cl, **over)
         torch.manual_seed(0)
         model = create_model(cfg.arch, pretrained=False, num_classes=7).to(device).to(memory_format=memory_format(cl))
         dl = TensorLoader(faces, labels, cfg.bs, cfg.aug, norm_stats(model), device=device, seed=0, channels_last=cl)
         r = throughput(forever(dl), bench_step(model, cfg, device), seconds=seconds, max_batches=batches, device=device)
-        rates.setdefault((size, amp, cl), []).append(r['images_per_s'])
-    return pd.DataFrame(
-        [
-            dict(
-                size=s,
-                amp=a,
-                channels_last=c,
-                images_per_s=float(pd.Series(v).median()),
-                rounds=[round(x, 2) for x in v],
-            )
-            for (s, a, c), v in rates.items()
-        ]
-    )
+        rates.setdefault((cfg.arch, size, amp, cl), []).append(r['images_per_s'])
+    return pd.DataFrame([dict(arch=n, size=s, amp=a, channels_last=c, images_per_s=float(pd.Series(v).median()),
+                              rounds=[round(x, 2) for x in v]) for (n, s, a, c), v in rates.items()])
 
 # %% ../nbs/09_bench.ipynb #6738b5e6
 @call_parse

@@ -398,6 +398,8 @@ BENCH_FILES = {  # what each benchmark file measures (the numbers are in the fil
     'previous_machine/fer_bench_cpu_1thread.json': '`fer_bench_cpu_1thread.json` on the earlier machine',
     'step_formats_cpu.json': 'the training step in fp32 and bf16 autocast, channels_last and contiguous, 72 and 112 px',
     'step_formats_cpu_avx512_bf16.json': 'the same at 112 px on a CPU with AVX-512 BF16',
+    'archs_cpu.json': 'the training step of Lite0, Lite1 and Lite2 at 160 and 192 px, and the prog192 recipe\'s '
+                      'minutes projected from it for each',
     'infer_cpu.json': 'the shipped classifier: faces/s in PyTorch eager and onnxruntime at batch 1 and 64, PrivateTest '
                       "accuracy; the whole path from pixels to expressions on photos, a clip and a folder; the "
                       "`fer` package measured in the same run on the same inputs (below)",
