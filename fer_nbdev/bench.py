@@ -89,6 +89,16 @@ def bench_faces(synthetic:bool=False,  # generated faces instead of FER2013
     tr = d.split == 'Training'
     return d.faces[tr], d.labels[tr], 'synthetic', d.digest
 
+# %% ../nbs/09_bench.ipynb #3490f154
+def _pipelines(faces, labels, aug, norm, bs:int, workers:int, device)->tuple:
+    "Makers of endless batches from the reference pipeline (torchvision and a DataLoader) and from the fast engine."
+    from torch.utils.data import DataLoader
+    from fer_nbdev.engine import TensorLoader
+    loader = lambda: DataLoader(FERDataset(faces, labels, train_tfms(aug, norm)), bs, shuffle=True, drop_last=True,
+                                num_workers=workers, pin_memory=device.type == 'cuda', persistent_workers=workers > 0)
+    fast = lambda: TensorLoader(faces, labels, bs, aug, norm, device=device, seed=0)
+    return (lambda: forever(loader())), (lambda: forever(fast()))
+
 # %% ../nbs/09_bench.ipynb #2f5eca66
 def run_bench(sizes=(224, 'cpu'),        # input sides; 'cpu' is the `cpu` preset's
               seconds:float=10.,         # time budget of each measurement
@@ -105,78 +115,34 @@ def run_bench(sizes=(224, 'cpu'),        # input sides; 'cpu' is the `cpu` prese
              )->dict:                    # rows (one per side and measurement) and settings
     "Measure the reference pipeline and the fast engine on the same faces, model and batch size."
     import torch
-    from torch.utils.data import DataLoader
-    from fer_nbdev.engine import TensorLoader, tune_cpu_malloc
+    from fer_nbdev.engine import tune_cpu_malloc
     device = pick_device(device)
     if threads: torch.set_num_threads(threads)
     tuned = device.type == 'cpu' and tune_cpu_malloc()  # both pipelines, and the workers forked from here (01a_engine)
     workers = len(os.sched_getaffinity(0)) if workers is None else workers
     faces, labels, source, digest = bench_faces(synthetic, data)
-    rows = []
+    rows, kw = [], dict(seconds=seconds, max_batches=batches, warmup=warmup, device=device)
     for size in sizes:
         size = get_config('cpu').aug.size if size == 'cpu' else int(size)
         cfg = get_config(preset, size=size, pretrained=False)
         bs_ = bs or cfg.bs
         torch.manual_seed(0)
-        model = (
-            create_model(cfg.arch, pretrained=False, num_classes=7)
-            .to(device)
-            .to(memory_format=memory_format(cfg.channels_last))
-        )
-        aug, norm = cfg.aug, norm_stats(model)
-        ref = lambda: forever(
-            DataLoader(
-                FERDataset(faces, labels, train_tfms(aug, norm)),
-                bs_,
-                shuffle=True,
-                drop_last=True,
-                num_workers=workers,
-                pin_memory=device.type == 'cuda',
-                persistent_workers=workers > 0,
-            )
-        )
-        fast = lambda: forever(TensorLoader(faces, labels, bs_, aug, norm, device=device, seed=0))
+        model = create_model(cfg.arch, pretrained=False, num_classes=7)
+        model = model.to(device).to(memory_format=memory_format(cfg.channels_last))
+        ref, fast = _pipelines(faces, labels, cfg.aug, norm_stats(model), bs_, workers, device)
         to_dev = lambda x, y: x.to(device, non_blocking=True)
-        kw = dict(seconds=seconds, max_batches=batches, warmup=warmup, device=device)
         for measure, step in (('augment', None), ('train step', bench_step(model, cfg, device))):
-            r = throughput(ref(), step or to_dev, **kw)
-            f = throughput(fast(), step, **kw)
-            rows.append(
-                dict(
-                    size=size,
-                    measure=measure,
-                    reference=r['images_per_s'],
-                    fast=f['images_per_s'],
-                    ratio=f['images_per_s'] / r['images_per_s'],
-                    reference_batches=r['batches'],
-                    fast_batches=f['batches'],
-                    bs=bs_,
-                )
-            )
+            r, f = throughput(ref(), step or to_dev, **kw), throughput(fast(), step, **kw)
+            rows.append(dict(size=size, measure=measure, reference=r['images_per_s'], fast=f['images_per_s'],
+                             ratio=f['images_per_s'] / r['images_per_s'], reference_batches=r['batches'],
+                             fast_batches=f['batches'], bs=bs_))
             if progress:
-                print(
-                    f"{size:4d} px {measure:10}  reference {r['images_per_s']:9.1f} img/s  fast "
-                    f"{f['images_per_s']:9.1f} img/s  "
-                    f"({rows[-1]['ratio']:.1f}×)",
-                    flush=True,
-                )
-    return dict(
-        rows=rows,
-        settings=dict(
-            preset=preset,
-            arch=cfg.arch,
-            bs=bs_,
-            workers=workers,
-            seconds=seconds,
-            batches=batches,
-            warmup=warmup,
-            device=str(device),
-            torch_threads=torch.get_num_threads(),
-            malloc_tuned=tuned,
-            data=source,
-            data_sha256=digest,
-        ),
-    )
+                print(f"{size:4d} px {measure:10}  reference {r['images_per_s']:9.1f} img/s  fast "
+                      f"{f['images_per_s']:9.1f} img/s  ({rows[-1]['ratio']:.1f}×)", flush=True)
+    settings = dict(preset=preset, arch=cfg.arch, bs=bs_, workers=workers, seconds=seconds, batches=batches,
+                    warmup=warmup, device=str(device), torch_threads=torch.get_num_threads(), malloc_tuned=tuned,
+                    data=source, data_sha256=digest)
+    return dict(rows=rows, settings=settings)
 
 # %% ../nbs/09_bench.ipynb #89fa434a
 TARGETS = {'augment': 10., 'train step': 1.}  # the fast engine's targets, as multiples of the reference

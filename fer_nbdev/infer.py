@@ -250,6 +250,30 @@ class FaceTracker:
         return dict(box=box, label=self.m.classes[int(p.argmax())], probs=probs, track=track)
 
 
+# %% ../nbs/05_infer.ipynb #51d8c25f
+def _open_video(path:Path)->tuple:
+    "(capture, frames per second, frame count of its header, (width, height)) of a video OpenCV can read."
+    cap = cv2.VideoCapture(str(path))
+    if not cap.isOpened():
+        raise ValueError(f"{path}: cannot open this video. Is it a video file that OpenCV (FFmpeg) can read?")
+    size = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
+    return cap, cap.get(cv2.CAP_PROP_FPS) or 25.0, int(cap.get(cv2.CAP_PROP_FRAME_COUNT)), size
+
+def _video_writer(annotate_to, fps:float, size:tuple, cap)->tuple:
+    "(writer, temporary file) of an annotated copy, moved to `annotate_to` when done; nothing left behind on failure."
+    out = Path(annotate_to)
+    made = [p for p in (out.parent, *out.parent.parents) if not p.exists()]  # deepest first
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f'.{out.stem}.', suffix=out.suffix, dir=out.parent)
+    os.close(fd)  # a name of its own for each run, then moved into place
+    writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*'mp4v'), fps, size)
+    if not writer.isOpened():
+        cap.release()
+        Path(tmp).unlink(missing_ok=True)
+        for p in made: p.rmdir()  # leave no empty folder behind
+        raise ValueError(f"{annotate_to}: cannot write a video here (use a .mp4 name).")
+    return writer, tmp
+
 # %% ../nbs/05_infer.ipynb #de4f696a
 # files `fer_predict` treats as videos
 VIDEO_EXT = {'.mp4', '.avi', '.mov', '.mkv', '.webm', '.m4v', '.mpg', '.mpeg', '.wmv'}
@@ -271,27 +295,8 @@ def predict_video(path:str|Path,              # a video file
     track = FaceTracker(m, detector, margin, view, detect_every, smooth)
     if every < 1: raise ValueError(f"every must be at least 1, got {every}.")
     if not path.is_file(): raise FileNotFoundError(f"{path}: no such video file.")
-    cap = cv2.VideoCapture(str(path))
-    if not cap.isOpened():
-        raise ValueError(f"{path}: cannot open this video. Is it a video file that OpenCV (FFmpeg) can read?")
-    fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
-    n = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
-    w, h = int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)), int(cap.get(cv2.CAP_PROP_FRAME_HEIGHT))
-    writer = None
-    if annotate_to:
-        # deepest first
-        made = [p for p in (Path(annotate_to).parent, *Path(annotate_to).parent.parents) if not p.exists()]
-        Path(annotate_to).parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(
-            prefix=f'.{Path(annotate_to).stem}.', suffix=Path(annotate_to).suffix, dir=Path(annotate_to).parent
-        )
-        os.close(fd)  # a name of its own for each run, then moved into place
-        writer = cv2.VideoWriter(str(tmp), cv2.VideoWriter_fourcc(*'mp4v'), fps, (w, h))
-        if not writer.isOpened():
-            cap.release()
-            Path(tmp).unlink(missing_ok=True)
-            for p in made: p.rmdir()  # leave no empty folder behind
-            raise ValueError(f"{annotate_to}: cannot write a video here (use a .mp4 name).")
+    cap, fps, n, (w, h) = _open_video(path)
+    writer, tmp = _video_writer(annotate_to, fps, (w, h), cap) if annotate_to else (None, None)
     frames, faces, i, t0 = [], [], 0, time.perf_counter()
     with tqdm(total=n or None, desc=path.name, unit='frame', disable=not progress) as bar:
         try:
@@ -535,6 +540,28 @@ def plot_timeline(res:dict,       # `predict_video`'s result
     fig.tight_layout(rect=(0, 0.1 / len(axs), 1, 1))  # room for the legend below the panels
     return fig
 
+# %% ../nbs/05_infer.ipynb #89d7f69f
+def _check_predict_args(files:list, margin, every:int, detect_every:int, smooth:int, plot)->list:
+    "Refuse, before any work, settings out of range or inputs that do not go together; the videos among `files`."
+    if margin is not None and not 0 <= margin <= 1:
+        raise ValueError(f"--margin must be in [0, 1] (a share of the face box on each side), got {margin}")
+    for name, v in (('every', every), ('detect_every', detect_every), ('smooth', smooth)):
+        if v < 1: raise ValueError(f"--{name} must be at least 1, got {v}")
+    videos = [f for f in files if f.suffix.lower() in VIDEO_EXT]
+    if videos and len(files) > 1:
+        raise ValueError("give either one video or any number of images, not both or several videos")
+    if plot and not videos: raise ValueError("--plot draws a video's expressions over time: give one video")
+    if plot and Path(plot).suffix.lower() not in ('.png', '.jpg', '.pdf', '.svg'):
+        raise ValueError(f"--plot {plot}: use a .png name")
+    return videos
+
+def _video_outputs(res:dict, m, ident:dict, json, csv, plot):
+    "Write what `fer_predict` asks of a video's result: its JSON (or stdout), CSV and timeline figure."
+    res = dict(res, frames=[dict(fr, faces=rounded_faces(fr['faces'])) for fr in res['frames']], model=ident)
+    if csv: atomic_write(csv, lambda tmp: tmp.write_text(video_csv(res, m.classes)))
+    if plot: atomic_write(plot, lambda tmp: plot_timeline(res).savefig(tmp, format=Path(plot).suffix[1:], dpi=120))
+    return _write_json(res, json)
+
 # %% ../nbs/05_infer.ipynb #d1f3b5c7
 @call_parse
 def predict_cli(
@@ -563,42 +590,25 @@ def predict_cli(
     given = [files] if isinstance(files, (str, Path)) else files
     files = photo_files(given)
     _check_outputs(files, dict(json=json, annotate=annotate, csv=csv, plot=plot))
-    if margin is not None and not 0 <= margin <= 1:
-        raise ValueError(f"--margin must be in [0, 1] (a share of the face box on each side), got {margin}")
-    for name, v in (('every', every), ('detect_every', detect_every), ('smooth', smooth)):
-        if v < 1: raise ValueError(f"--{name} must be at least 1, got {v}")
-    videos = [f for f in files if f.suffix.lower() in VIDEO_EXT]
-    if videos and len(files) > 1:
-        raise ValueError("give either one video or any number of images, not both or several videos")
-    if plot and not videos: raise ValueError("--plot draws a video's expressions over time: give one video")
-    if plot and Path(plot).suffix.lower() not in ('.png', '.jpg', '.pdf', '.svg'):
-        raise ValueError(f"--plot {plot}: use a .png name")
+    videos = _check_predict_args(files, margin, every, detect_every, smooth, plot)
     _check_annotate(annotate, len(files), bool(videos))
     targets = annotated_paths(files, given, annotate) if annotate and not videos else []
     m, ident = load_model(model, runtime), model_id(model)
     if videos:
-        res = predict_video(
-            files[0], every, m, annotate, margin, detector, view=view, detect_every=detect_every, smooth=smooth
-        )
-        res = dict(res, frames=[dict(fr, faces=rounded_faces(fr['faces'])) for fr in res['frames']], model=ident)
-        if csv: atomic_write(csv, lambda tmp: tmp.write_text(video_csv(res, m.classes)))
-        if plot: atomic_write(plot, lambda tmp: plot_timeline(res).savefig(tmp, format=Path(plot).suffix[1:], dpi=120))
-        return _write_json(res, json)
+        res = predict_video(files[0], every, m, annotate, margin, detector, view=view, detect_every=detect_every,
+                            smooth=smooth)
+        return _video_outputs(res, m, ident, json, csv, plot)
     results, failed = predict_photos(files, model=m, detect=not no_detect, detector=detector, margin=margin, view=view)
     if failed and len(files) == 1: raise failed[0][1]
     for f, e in failed: print(f"fer_predict: skipped {f}: {e}", file=sys.stderr)
     dst = dict(zip(files, targets))
     for f, fc in results if annotate else []: _annotate(f, fc, dst[f])
     rows = [dict(file=str(f), faces=rounded_faces(fc), model=ident) for f, fc in results]
-    # any file name
-    if csv: atomic_write(csv, lambda tmp: tmp.write_text(_csv(rows, m.classes), errors='surrogateescape'))
+    if csv: atomic_write(csv, lambda tmp: tmp.write_text(_csv(rows, m.classes), errors='surrogateescape'))  # any name
     _write_json(rows, json)
     if failed:
-        raise ValueError(
-            f"{len(failed)} of {len(files)} files could not be read ({', '.join(str(f) for f, _ in failed[:3])}); "
-            "the others were written"
-        )
-
+        names = ', '.join(str(f) for f, _ in failed[:3])
+        raise ValueError(f"{len(failed)} of {len(files)} files could not be read ({names}); the others were written")
 
 def fer_predict():
     "Find faces in photos or a video and print their expressions as JSON (the `fer_predict` console script)."
