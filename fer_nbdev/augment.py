@@ -101,10 +101,11 @@ class View(NamedTuple):
 VIEWS = dict(none=View(1, ''), flip=View(2, '_tta'), center=View(1, '_center'), tencrop=View(10, '_tencrop'))
 
 def check_view(view)->str:
-    "`view` as one of `VIEWS` (True means 'flip' and False 'none', as the older `tta` flag did)."
-    v = {True: 'flip', False: 'none', None: 'none'}.get(view, view) if isinstance(view, (bool, type(None))) else view
-    if v not in VIEWS: raise ValueError(f"unknown view {view!r}; choose one of {', '.join(VIEWS)}.")
-    return v
+    "`view` as one of `VIEWS` (True, numpy's too, means 'flip' and False or None 'none', as the older `tta` flag did)."
+    import numpy as np
+    if view is None or isinstance(view, (bool, np.bool_)): return 'flip' if view else 'none'
+    if view not in VIEWS: raise ValueError(f"unknown view {view!r}; choose one of {', '.join(VIEWS)}.")
+    return view
 
 def _stack(views)->torch.Tensor:
     import torch

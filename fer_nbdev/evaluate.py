@@ -16,7 +16,7 @@ from .augment import VIEWS, check_view
 from .data import CLASSES, PAPER_TABLE3_SUPPORT, FERData, eval_sets, folder_classes, load_fer2013
 from .data import read_face_folder, synthetic_fer
 from .model import MODEL_DIR, face_probs, load_checkpoint, pick_device
-from .rundir import PROB_COLS, load_run, test_metrics
+from .rundir import PROB_COLS, load_run, run_view, test_metrics
 from .runcard import atomic_write, portable_path, run_card, save_json
 if TYPE_CHECKING: import pandas as pd  # annotations only: the functions import pandas and scikit-learn where they run
 
@@ -34,8 +34,7 @@ def select(preds:pd.DataFrame,        # the predictions of a run (`load_run(...)
           )->tuple:                    # labels (N,), probabilities (N×7)
     "Labels and class probabilities of one evaluation set."
     if set_name not in EVAL_SETS: raise ValueError(f"unknown set {set_name!r}; choose one of {', '.join(EVAL_SETS)}.")
-    view = check_view(view)
-    if view not in ('none', 'flip'): raise ValueError(f"a run's predictions hold the none and flip views, not {view!r}")
+    view = run_view(view)
     rows = preds[preds.tta.astype(bool) == (view == 'flip')]  # the file's `tta` column: the flip view's rows
     if rows.empty:
         why = " (the run had --view none)." if view == 'flip' else "."

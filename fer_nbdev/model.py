@@ -277,13 +277,13 @@ def memory_format(channels_last:bool)->torch.memory_format:
 # %% ../nbs/02_model.ipynb #46ee4326
 def save_checkpoint(path:Path,       # best.pt, last.pt, ...
                     model:nn.Module,  # from `create_model` (its `pretrained_cfg` holds the normalisation)
-                    cfg:TrainConfig,  # the run's config
+                    cfg:TrainConfig,  # the run's config (`aug.size`: the input size)
                     **state,          # anything else to keep: epoch, optimizer state, history, data digest ...
                    )->Path:
     "Save weights, config, classes and the input contract (size, normalisation), plus any resume `state`, atomically."
     import torch
     mean, std = norm_stats(model)
-    size = model.pretrained_cfg['input_size'][-1]
+    size = cfg.aug.size  # the size it trained at: its `pretrained_cfg` says 224 until `set_input` is called
     ck = dict(model=model.state_dict(), config=cfg.to_dict(), classes=list(CLASSES), mean=list(mean), std=list(std),
               input_size=[3, size, size], **state)
     return atomic_write(path, lambda tmp: torch.save(ck, tmp))

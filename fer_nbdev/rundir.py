@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .config import TrainConfig
+from .augment import check_view
 from .data import CLASSES
 from .runcard import atomic_write
 
@@ -20,8 +21,8 @@ if TYPE_CHECKING:  # annotations only: the functions import pandas and scikit-le
     import pandas as pd
 
 # %% auto #0
-__all__ = ['PROB_COLS', 'RUN_FILES', 'test_metrics', 'save_predictions', 'read_predictions', 'valid_probs', 'load_run',
-           'unstarted', 'finished', 'check_out', 'check_config', 'lock_file', 'claim_run', 'hold_run']
+__all__ = ['PROB_COLS', 'RUN_FILES', 'test_metrics', 'save_predictions', 'read_predictions', 'run_view', 'valid_probs',
+           'load_run', 'unstarted', 'finished', 'check_out', 'check_config', 'lock_file', 'claim_run', 'hold_run']
 
 # %% ../nbs/01c_rundir.ipynb #8e47d86c
 def test_metrics(probs:np.ndarray,   # N×7 class probabilities
@@ -62,6 +63,13 @@ def read_predictions(path:str|Path)->pd.DataFrame:
         df = pd.DataFrame({k: z[k] for k in ('set', 'tta', 'id', 'split')} | {'label': z['label'].astype(np.int64)})
         return pd.concat([df, pd.DataFrame(z['probs_e5'].astype(np.float64)/1e5, columns=PROB_COLS)], axis=1)
 
+# %% ../nbs/01c_rundir.ipynb #2ea1b2dc
+def run_view(view)->str:
+    "`view` as one of the two a run's predictions hold: 'none' or 'flip' (True and False as the older `tta` flag)."
+    v = check_view(view)
+    if v not in ('none', 'flip'): raise ValueError(f"a run's predictions hold the none and flip views, not {view!r}")
+    return v
+
 # %% ../nbs/01c_rundir.ipynb #dfb8b31d
 def valid_probs(run:str|Path,     # a run directory (its `predictions.npz`)
                 view:str='flip',  # the rows of this view: 'flip' or 'none'
@@ -69,7 +77,7 @@ def valid_probs(run:str|Path,     # a run directory (its `predictions.npz`)
     "A run's predictions on its validation set (PublicTest under the standard protocol)."
     if not (Path(run)/'predictions.npz').is_file():
         raise FileNotFoundError(f"{run} has no predictions.npz: pass run directories written by fer_train.")
-    p = read_predictions(Path(run)/'predictions.npz')
+    p, view = read_predictions(Path(run)/'predictions.npz'), run_view(view)
     v = p[(p['set'] == 'valid') & (p['tta'] == (view == 'flip'))]  # the file's `tta` column: the flip view's rows
     if v.empty and view == 'flip':
         raise ValueError(f"{run} has no flip-view predictions on its validation set (it trained with --view none): "
