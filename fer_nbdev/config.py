@@ -76,7 +76,7 @@ class TrainConfig:
     arch:str='efficientnet_b0'   # backbone: one of `ARCHS` (efficientnet_b0, efficientnet_lite0/1/2)
     pretrained:bool=True         # start from ImageNet weights
     weights:str|None=None        # local file of ImageNet weights (B0)
-    protocol:str='paper'         # 'standard' (validate on PublicTest) or 'paper' (a split of Training): `split_indices`
+    protocol:str='paper'         # 'standard' (validate on PublicTest), 'paper' (a split of Training) or 'refit'
     aug:AugConfig=field(default_factory=AugConfig)  # the input pipelines
     epochs:int=60                # maximum epochs
     bs:int=128                   # batch size (per process under torchrun)
@@ -125,7 +125,7 @@ def _names(dc)->set: return {f.name for f in fields(dc)}
 ARCHS = ('efficientnet_b0', 'efficientnet_lite0', 'efficientnet_lite1', 'efficientnet_lite2')
 CHOICES = dict(
     arch=ARCHS,
-    protocol=('standard', 'paper'),
+    protocol=('standard', 'paper', 'refit'),  # `PROTOCOLS` (00_data)
     loss=('ce', 'focal'),
     class_weights=(None, 'balanced'),
     sampler=('shuffle', 'balanced'),

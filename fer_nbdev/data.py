@@ -326,20 +326,21 @@ def write_cache(data:FERData, cfile:Path):
         if tmp: Path(tmp).unlink(missing_ok=True)
 
 # %% ../nbs/00_data.ipynb #c15b0def
-PROTOCOLS = ('standard', 'paper')
+PROTOCOLS = ('standard', 'paper', 'refit')
 
 def split_indices(data:FERData,       # the dataset
-                  protocol:str='standard',  # 'standard' or 'paper'
+                  protocol:str='standard',  # one of `PROTOCOLS`
                   valid_pct:float=0.1,  # fraction of Training held out for validation ('paper')
                   seed:int=42,          # seed of that hold-out
                  )->dict:
     "Indices of the train, valid and test faces under a named protocol."
     idx = {s: np.flatnonzero(data.split == s) for s in SPLITS}
-    if protocol == 'standard':
+    if protocol in ('standard', 'refit'):
         for s in SPLITS:
             if not len(idx[s]):
-                raise ValueError(f"protocol 'standard' needs {s} faces, but this data has none. Use protocol='paper'.")
-        return dict(train=idx['Training'], valid=idx['PublicTest'], test=idx['PrivateTest'])
+                raise ValueError(f"protocol {protocol!r} needs {s} faces and this data has none: use protocol='paper'.")
+        train = np.concatenate([idx['Training'], idx['PublicTest']]) if protocol == 'refit' else idx['Training']
+        return dict(train=train, valid=idx['PublicTest'], test=idx['PrivateTest'])
     if protocol == 'paper':
         from sklearn.model_selection import train_test_split
         tr, va = train_test_split(

@@ -99,12 +99,16 @@ def soft_targets(cfg:TrainConfig,  # `teacher` (the file) and `distill` (its wei
     "Each training face's target: its one-hot label and the teacher's probabilities, mixed by `cfg.distill`."
     ids, tp = read_teacher(cfg.teacher)
     pos = dict(zip(ids, range(len(ids))))
-    if lost := [i for i in data.ids[idx] if i not in pos]:
-        raise ValueError(f"{cfg.teacher} has no teacher probabilities for {len(lost)} of the {len(idx)} training faces "
-                         f"(e.g. {lost[0]}): make it with teacher_probs on the same data")
-    t = tp[[pos[i] for i in data.ids[idx]]]
-    t /= t.sum(1, keepdims=True)
+    has = np.array([i in pos for i in data.ids[idx]], dtype=bool)
+    # a refit also trains on PublicTest, which a teacher of Training does not cover: those faces learn their labels
+    lost = ~has & ((cfg.protocol != 'refit') | (data.split[idx] == 'Training'))
+    if lost.any():
+        raise ValueError(f"{cfg.teacher} has no teacher probabilities for {lost.sum()} of the {len(idx)} training "
+                         f"faces (e.g. {data.ids[idx][lost][0]}): make it with teacher_probs on the same data")
     onehot = np.eye(len(CLASSES), dtype=np.float32)[data.labels[idx]]
+    t = onehot.copy()
+    t[has] = tp[[pos[i] for i in data.ids[idx][has]]]
+    t /= t.sum(1, keepdims=True)
     return ((1 - cfg.distill)*onehot + cfg.distill*t).astype(np.float32)
 
 # %% ../nbs/02a_distill.ipynb #91a9fca6

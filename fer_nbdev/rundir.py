@@ -77,6 +77,9 @@ def valid_probs(run:str|Path,     # a run directory (its `predictions.npz`)
     "A run's predictions on its validation set (PublicTest under the standard protocol)."
     if not (Path(run)/'predictions.npz').is_file():
         raise FileNotFoundError(f"{run} has no predictions.npz: pass run directories written by fer_train.")
+    conf = Path(run)/'config.json'
+    if conf.is_file() and json.loads(conf.read_text()).get('protocol') == 'refit':
+        raise ValueError(f"{run} trained on its validation faces (protocol refit): choose among runs that did not.")
     p, view = read_predictions(Path(run)/'predictions.npz'), run_view(view)
     v = p[(p['set'] == 'valid') & (p['tta'] == (view == 'flip'))]  # the file's `tta` column: the flip view's rows
     if v.empty and view == 'flip':
