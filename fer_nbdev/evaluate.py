@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_evaluate.ipynb #79ba3cf8
 from __future__ import annotations
-import json, sys, time, warnings
+import json, re, sys, time, warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -399,5 +399,5 @@ def evaluate_cli(
 def fer_evaluate():
     """Evaluate a checkpoint, an ensemble or the shipped model, or render a run directory (the `fer_evaluate` console
     script)."""
-    sys.argv = ['--view' if a == '--tta' else a for a in sys.argv]  # the older flag, as committed run cards name it
+    sys.argv = [re.sub(r'^--tta(?==|$)', '--view', a) for a in sys.argv]  # the older flag, as older run cards name it
     return cli_main('fer_evaluate', evaluate_cli)
