@@ -45,9 +45,13 @@ def init_distributed(device:torch.device|str='cpu',  # the device asked for; on 
     return device
 
 def cleanup_distributed():
-    "Leave the process group, if this process joined one."
+    """Leave the process group, if this process joined one. Drop the `DistributedDataParallel` wrapper first: it holds
+    the group, and gloo aborts the process at exit if the group outlives the interpreter."""
+    import gc
     import torch.distributed as dist
-    if dist.is_available() and dist.is_initialized(): dist.destroy_process_group()
+    if not (dist.is_available() and dist.is_initialized()): return
+    gc.collect()  # a dropped wrapper may sit in a reference cycle, holding the group until collected
+    dist.destroy_process_group()
 
 # %% ../nbs/01b_distributed.ipynb #1dccbb8a
 def shard_sampler(n:int,      # training examples
