@@ -89,7 +89,8 @@ def seeds_stats(runs:dict)->list:
     for g, ns in seed_groups(runs).items():
         m = [runs[n][0] for n in ns]
         out.append(dict(recipe=g, preset=g in PRESETS, runs=ns, config=runs[ns[0]][1],
-                        valid=_ms([x['valid']['accuracy'] for x in m]),
+                        # a refit (protocol 'refit') trained on its validation faces and reports none
+                        valid=_ms([x['valid']['accuracy'] for x in m]) if all('valid' in x for x in m) else None,
                         private=_ms([x['PrivateTest']['accuracy'] for x in m]),
                         private_f1=_ms([x['PrivateTest']['macro_f1'] for x in m]),
                         flip=_ms([x['PrivateTest_tta']['accuracy'] for x in m])
@@ -101,15 +102,16 @@ def pm(ms:tuple)->str: return f"{100*ms[0]:.2f} ± {100*ms[1]:.2f}%"
 
 def best_preset(runs:dict)->dict|None:
     "The named preset with 2+ seeds whose mean PublicTest accuracy is best (every choice here is made on PublicTest)."
-    ps = [s for s in seeds_stats(runs) if s['preset']]
+    ps = [s for s in seeds_stats(runs) if s['preset'] and s['valid']]
     return max(ps, key=lambda s: s['valid'][0]) if ps else None
 
 def seeds_table(runs:dict)->str:
     "Every recipe trained with two or more seeds: mean ± std (sample standard deviation) over its seeds."
     rows = [[f"`{s['recipe']}`" + (' (preset)' if s['preset'] else ''), ', '.join(f"`{n}`" for n in s['runs']),
-             f"{s['config']['arch']}, {s['config']['aug']['size']} px", pm(s['valid']), pm(s['private']),
+             f"{s['config']['arch']}, {s['config']['aug']['size']} px", pm(s['valid']) if s['valid'] else 'n/a',
+             pm(s['private']),
              pm(s['private_f1']), pm(s['flip']) if s['flip'] else 'n/a', f"{s['wall_max']/60:.0f} min"]
-            for s in sorted(seeds_stats(runs), key=lambda s: -s['valid'][0])]
+            for s in sorted(seeds_stats(runs), key=lambda s: -s['valid'][0] if s['valid'] else 0)]
     return table(rows, ['recipe', 'runs', 'model', 'PublicTest acc', 'PrivateTest acc', 'PrivateTest macro F1',
                         '+ flip TTA', 'longest wall time'])
 
