@@ -18,8 +18,8 @@ if TYPE_CHECKING: import pandas as pd  # annotations only
 __all__ = ['CLASSES', 'CSV_CLASSES', 'SPLITS', 'FACE_SIZE', 'CSV_TO_LABEL', 'DEFAULT_LOCATIONS', 'PROTOCOLS', 'CLASS_ALIASES',
            'PAPER_TABLE3_SUPPORT', 'FERData', 'synthetic_fer', 'save_folder', 'save_csv', 'decode_face', 'parse_entry',
            'read_folder', 'read_csv', 'find_fer2013', 'source_digest', 'cache_dir', 'load_fer2013', 'write_cache',
-           'split_indices', 'eval_sets', 'train_subset', 'FERDataset', 'fer_datasets', 'fer_dataloaders', 'to_face',
-           'folder_classes', 'read_face_folder', 'plot_class_distribution', 'show_faces']
+           'split_indices', 'eval_sets', 'check_unseen', 'train_subset', 'FERDataset', 'fer_datasets',
+           'fer_dataloaders', 'to_face', 'folder_classes', 'read_face_folder', 'plot_class_distribution', 'show_faces']
 
 # %% ../nbs/00_data.ipynb #9bb460c2
 CLASSES = ('angry', 'disgust', 'fear', 'happy', 'neutral', 'sad', 'surprise')  # the library's class order
@@ -351,12 +351,23 @@ def split_indices(data:FERData,       # the dataset
 
 # %% ../nbs/00_data.ipynb #2d16f485
 def eval_sets(data:FERData,  # the dataset
-              protocol:str,  # 'standard' or 'paper' (decides the validation set)
+              protocol:str,  # one of `PROTOCOLS` (decides the validation set)
              )->dict:        # valid, PrivateTest and test_folder indices
     "Indices of the sets every run is evaluated on."
     s = split_indices(data, protocol)
     pub, priv = np.flatnonzero(data.split == 'PublicTest'), np.flatnonzero(data.split == 'PrivateTest')
     return dict(valid=s['valid'], PrivateTest=priv, test_folder=np.concatenate([pub, priv]))
+
+# %% ../nbs/00_data.ipynb #8949b67a
+def check_unseen(protocol:str,  # the protocol a run trained under
+                 split:str,     # the set it is to be tested on: one of `eval_sets`' keys, or 'PublicTest'
+                 source,        # the run or checkpoint, named in the error
+                )->str:         # `split`
+    "`split` if a run of `protocol` never trained on it, else an error: a refit trained on PublicTest."
+    if protocol == 'refit' and split != 'PrivateTest':
+        raise ValueError(f"{source} trained on PublicTest (protocol refit): only PrivateTest tests it, pass --split "
+                         "PrivateTest")
+    return split
 
 # %% ../nbs/00_data.ipynb #9c480dcc
 def train_subset(idx:np.ndarray,    # indices of the training split

@@ -13,7 +13,8 @@ from fastcore.script import call_parse, Param, store_true
 
 from .config import PRESETS, cli_main
 from .augment import VIEWS, check_view
-from .data import CLASSES, PAPER_TABLE3_SUPPORT, FERData, eval_sets, folder_classes, load_fer2013
+from .data import CLASSES, PAPER_TABLE3_SUPPORT, FERData, check_unseen, eval_sets, folder_classes
+from .data import load_fer2013
 from .data import read_face_folder, synthetic_fer
 from .model import MODEL_DIR, face_probs, load_checkpoint, pick_device
 from .rundir import PROB_COLS, load_run, run_view, test_metrics
@@ -246,6 +247,7 @@ def ensemble_probs(checkpoints:list,         # checkpoints (best.pt, model.pt) w
     device, mode, out, members, idx0 = pick_device(device), check_view(view), [], [], None
     for path in _checkpoints(checkpoints):
         model, cfg, ck = load_checkpoint(path, device)
+        if split is not None: check_unseen(cfg.protocol, split, path)  # a refit is tested on PrivateTest alone
         idx = np.arange(len(data)) if split is None else _split_indices(data, split, cfg.protocol)
         if idx0 is not None and not np.array_equal(idx, idx0):
             raise ValueError(
@@ -336,7 +338,7 @@ def _run_report(run, split, mode)->tuple:
         raise ValueError(f"--view {mode} needs the model: pass --checkpoint; a run directory holds only plain and "
                          "flip predictions.")
     r = load_run(run)
-    labels, probs = select(r['predictions'], split, mode)
+    labels, probs = select(r['predictions'], check_unseen(r['config'].get('protocol'), split, run), mode)
     res = dict(run=str(run), source='predictions.csv', split=split, tta=mode) | summarize(labels, probs)
     return res, labels, probs, r['card']
 
