@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from fastcore.script import call_parse, store_true
 
-from .data import CLASSES, FERData, load_fer2013, synthetic_fer
+from .data import CLASSES, FERData, check_unseen, load_fer2013, synthetic_fer
 from .train import fit
 from .rundir import check_config, finished, hold_run, lock_file, read_predictions
 from .evaluate import PAPER_RESULTS, select
@@ -127,6 +127,7 @@ def ablation_runs(root:str|Path,  # a directory of `run_ablation`
     for m in sorted(Path(root).glob('*/seed*/metrics.json')):
         out = m.parent
         metrics = json.loads(m.read_text())
+        check_unseen(json.loads((out/'config.json').read_text()).get('protocol'), set_name, out)
         labels, probs = select(read_predictions(out/'predictions.npz'), set_name)
         rec = recall_score(labels, probs.argmax(1), labels=range(len(CLASSES)), average=None, zero_division=0)
         card = json.loads((out/'run_card.json').read_text()) if (out/'run_card.json').exists() else {}

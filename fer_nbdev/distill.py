@@ -55,6 +55,9 @@ def teacher_probs(members:list,         # the teacher networks: checkpoint paths
     t0, card = time.perf_counter(), run_card(device='cpu', data_digest=data.digest, members=names, view=view, oof=oof,
                                              **(extra or {}))  # commit, versions and date as the work starts
     loaded = _load_members(members)
+    if refit := [n for n, (*_, cfg) in zip(names, loaded) if cfg is not None and cfg.protocol == 'refit']:
+        raise ValueError(f"{refit[0]} trained on PublicTest (protocol refit): its students would be validated on faces "
+                         "their teacher saw; leave it out of the teacher")
     if oof and any(cfg is None for *_, cfg in loaded):
         raise ValueError("oof=True needs members given as checkpoint paths (their configs say which faces they "
                          "trained on).")

@@ -24,7 +24,7 @@ if TYPE_CHECKING: import pandas as pd  # annotations only: the functions import 
 # %% auto #0
 __all__ = ['EVAL_SETS', 'PAPER_RESULTS', 'select', 'classification_table', 'plot_confusion', 'most_confused', 'summarize',
            'plot_history', 'paper_comparison', 'paper_table3', 'recipe_comparison', 'ensemble_probs',
-           'evaluate_checkpoint', 'evaluate_folder', 'evaluate_cli', 'fer_evaluate']
+           'evaluate_checkpoint', 'evaluate_folder', 'evaluate_cli', 'old_view_flags', 'fer_evaluate']
 
 # %% ../nbs/04_evaluate.ipynb #d07670c0
 EVAL_SETS = ('PrivateTest', 'PublicTest', 'test_folder', 'valid')
@@ -167,7 +167,8 @@ def paper_comparison(run:dict,  # a run, from `load_run`
         weighted_f1=np.nan,
     )
     rows = [paper]
-    for s in ('test_folder', 'PrivateTest'):
+    refit = run['config'].get('protocol') == 'refit'  # it trained on PublicTest: PrivateTest alone tests it
+    for s in ('PrivateTest',) if refit else ('test_folder', 'PrivateTest'):
         for view in ('none', 'flip')[:1 + run['predictions'].tta.astype(bool).any()]:
             labels, probs = select(run['predictions'], s, view)
             rows.append(dict(source='this run', set=s, tta=view, **test_metrics(probs, labels)))
@@ -397,9 +398,17 @@ def evaluate_cli(
           flush=True)
 
 
+# %% ../nbs/04_evaluate.ipynb #eed0a22f
+def old_view_flags(argv:list)->list:
+    "`argv` with the older spellings of `--view`: `--tta` alone (the flip view), `--tta VIEW` and `--tta=VIEW`."
+    bare = lambda i: argv[i] == '--tta' and (i + 1 == len(argv) or argv[i + 1].startswith('--'))
+    out = []
+    for i, a in enumerate(argv): out += ['--view', 'flip'] if bare(i) else [re.sub(r'^--tta(?==|$)', '--view', a)]
+    return out
+
 # %% ../nbs/04_evaluate.ipynb #d11aa325
 def fer_evaluate():
     """Evaluate a checkpoint, an ensemble or the shipped model, or render a run directory (the `fer_evaluate` console
     script)."""
-    sys.argv = [re.sub(r'^--tta(?==|$)', '--view', a) for a in sys.argv]  # the older flag, as older run cards name it
+    sys.argv = old_view_flags(sys.argv)  # as older run cards spell them
     return cli_main('fer_evaluate', evaluate_cli)

@@ -79,7 +79,7 @@ def valid_probs(run:str|Path,     # a run directory (its `predictions.npz`)
         raise FileNotFoundError(f"{run} has no predictions.npz: pass run directories written by fer_train.")
     conf = Path(run)/'config.json'
     if conf.is_file() and json.loads(conf.read_text()).get('protocol') == 'refit':
-        raise ValueError(f"{run} trained on its validation faces (protocol refit): choose among runs that did not.")
+        raise ValueError(f"{run} trained on its validation faces (protocol refit): leave it out of the candidates")
     p, view = read_predictions(Path(run)/'predictions.npz'), run_view(view)
     v = p[(p['set'] == 'valid') & (p['tta'] == (view == 'flip'))]  # the file's `tta` column: the flip view's rows
     if v.empty and view == 'flip':

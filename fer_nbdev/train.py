@@ -357,7 +357,7 @@ def fit(cfg:TrainConfig,            # what to train and how
         elapsed += time.perf_counter() - te
         history[-1]['elapsed'] = elapsed
         if cfg.watch_test:
-            test = sets['test_folder']
+            test = sets['PrivateTest' if cfg.protocol == 'refit' else 'test_folder']  # a refit trained on PublicTest
             history[-1]['test_acc'] = test_metrics(run_probs(net, cfg, data.faces[test]), data.labels[test])['accuracy']
         _save_last(out, model, cfg, data, opt, sched, scaler, ema, epoch=epoch, history=history, best_acc=best_acc,
                    best_epoch=best_epoch, elapsed=elapsed,
@@ -386,8 +386,9 @@ def evaluate_run(out:Path, data:FERData, device=None, progress:bool=False)->dict
     metrics, rows = {}, []
     # a refit trained on PublicTest: its valid and test_folder accuracies would count faces it saw
     reported = ('PrivateTest',) if cfg.protocol == 'refit' else ('valid', 'PrivateTest', 'test_folder')
-    for name in ('valid', 'test_folder'):
-        idx = sets[name]
+    parts = {k: sets[k] for k in ('valid', 'test_folder')}  # the file's sets -> their faces
+    if cfg.protocol == 'refit': parts = dict(test_folder=sets['PrivateTest'])  # no rows of faces it trained on
+    for name, idx in parts.items():
         for view in dict.fromkeys(('none', cfg.view)):  # the plain view, and the flip view unless the config says none
             probs = run_probs(model, cfg, data.faces[idx], view, progress)
             rows.append(
@@ -447,16 +448,13 @@ def train_main(argv:list|None=None,  # command-line arguments (default: `sys.arg
             f"faces -> {a.out}",
             flush=True,
         )
-    with hold_run(a.out) if is_main() else nullcontext():  # one process per run directory
-        out = fit(
-            cfg,
-            d,
-            a.out,
-            resume=a.resume,
-            command=' '.join(['fer_train'] + list(sys.argv[1:] if argv is None else argv)),
-        )
-    if is_main(): print(json.dumps(json.loads((out/'metrics.json').read_text()), indent=1))
-    cleanup_distributed()
+    command = ' '.join(['fer_train'] + list(sys.argv[1:] if argv is None else argv))
+    try:
+        with hold_run(a.out) if is_main() else nullcontext():  # one process per run directory
+            out = fit(cfg, d, a.out, resume=a.resume, command=command)
+        if is_main(): print(json.dumps(json.loads((out/'metrics.json').read_text()), indent=1))
+    finally:  # leave the process group on an error too
+        cleanup_distributed()
     return out
 
 def fer_train(argv:list|None=None):
