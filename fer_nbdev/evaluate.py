@@ -249,6 +249,9 @@ def ensemble_probs(checkpoints:list,         # checkpoints (best.pt, model.pt) w
     for path in _checkpoints(checkpoints):
         model, cfg, ck = load_checkpoint(path, device)
         if split is not None: check_unseen(cfg.protocol, split, path)  # a refit is tested on PrivateTest alone
+        elif cfg.protocol == 'refit' and any('PublicTest' in f'{s} {i}' for s, i in zip(data.split, data.ids)):
+            raise ValueError(f"{path} trained on PublicTest (protocol refit) and these faces include PublicTest ones: "
+                             "test it on PrivateTest alone")
         idx = np.arange(len(data)) if split is None else _split_indices(data, split, cfg.protocol)
         if idx0 is not None and not np.array_equal(idx, idx0):
             raise ValueError(
