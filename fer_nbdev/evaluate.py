@@ -354,7 +354,8 @@ def _write_report(res:dict, labels, probs, out:Path, tag:str, title:str, run_dir
     figs = {f'confusion_{tag}.png': plot_confusion(labels, probs.argmax(1), title)}
     if run_dir is not None and (run_dir/'history.csv').exists():
         history = pd.read_csv(run_dir/'history.csv')
-        figs['curves.png'] = plot_history(history, title=f'training curves of {run_dir.name}')
+        kept = json.loads((run_dir/'metrics.json').read_text()).get('best_epoch')  # a refit keeps its last epoch
+        figs['curves.png'] = plot_history(history, kept, title=f'training curves of {run_dir.name}')
     for name, fig in figs.items():
         atomic_write(out/name, lambda tmp: fig.savefig(tmp, format='png', dpi=110, bbox_inches='tight'))
         plt.close(fig)
