@@ -7,11 +7,12 @@ one warm-up, for each thread count given, the designs taking turns within each r
 machine's load falls on all of them alike. 'tiles, one at a time' is `blazeface_boxes` as it was before: every tile
 of every scale in its own network run, at the face probability it used (0.7); the others are `detect_faces` with
 `passes='tiles'` (the tiles of a scale in one batch) and with the default `passes='slide'` (one pass over the whole
-image per scale); OpenCV's Haar cascade (`detect_faces(image, 'haar')`) is timed beside them. Writes
+image per scale); OpenCV's Haar cascade (`detect_faces(image, 'haar')`) is timed beside them, and with `--graph` the
+default design on another BlazeFace file too (the unpadded graph before `pad_channels`, say). Writes
 results/detect/bench_detect.json with a run card (the CPU model is in it: timings compare only within one card; the
 load average at the start and at the end, `load` and `load_end`, says how busy the machine was).
 
-    python scripts/bench_detect.py [--threads 2 1] [--reps 15] [--out results/detect/bench_detect.json]
+    python scripts/bench_detect.py [--threads 2 1] [--reps 15] [--out results/detect/bench_detect.json] [--graph FILE]
 """
 import argparse, time
 from pathlib import Path
@@ -63,6 +64,17 @@ def designs(threads:int)->dict:
             'slide, one pass per scale': lambda im: detect_faces(im, passes='slide', threads=threads),
             'haar': lambda im: detect_faces(im, 'haar')}  # beside them: OpenCV's cascade, on OpenCV's threads
 
+def graph_design(path:Path, threads:int):
+    "The default design (`slide`) run on another BlazeFace graph file, such as the unpadded one of an earlier commit."
+    shipped = det.BLAZEFACE_PATH; det.BLAZEFACE_PATH = path
+    try: sess = det.blazeface_session.__wrapped__(threads)  # the package's session options, not its cache
+    finally: det.BLAZEFACE_PATH = shipped
+    def f(im):
+        cached = det.blazeface_session; det.blazeface_session = lambda threads=None: sess
+        try: return detect_faces(im, threads=threads)
+        finally: det.blazeface_session = cached
+    return f
+
 def network_work(f, image)->dict:
     "onnxruntime calls and input pixels (in 128×128 inputs) of one call of `f`."
     calls, run = [], det.blazeface_run
@@ -77,12 +89,15 @@ if __name__ == '__main__':
     p.add_argument('--threads', type=int, nargs='+', default=[2, 1], help='CPU threads, each timed')
     p.add_argument('--reps', type=int, default=15, help='timed calls per design and photo (the median is kept)')
     p.add_argument('--out', type=Path, default=ROOT/'results'/'detect'/'bench_detect.json')
+    p.add_argument('--graph', type=Path, help="also time the default design on this BlazeFace graph (row 'slide, graph "
+                                              "NAME'), e.g. the file of an earlier commit from `git show`")
     a = p.parse_args()
     t0, res = time.perf_counter(), {}
     card = run_card(reps=a.reps, onnxruntime=__import__('onnxruntime').__version__,  # made now: `load` is the start's
                     opencv=cv2.__version__)
     for threads in a.threads:
         cv2.setNumThreads(threads); ds, res[threads] = designs(threads), {}
+        if a.graph: ds[f'slide, graph {a.graph.name}'] = graph_design(a.graph, threads)
         for name, (im, n) in photos().items():
             times = {d: [] for d in ds}; found = {d: f(im) for d, f in ds.items()}   # the warm-up call
             for _ in range(a.reps):

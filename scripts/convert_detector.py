@@ -6,7 +6,9 @@ MediaPipe models, Apache-2.0). tflite2onnx turns each into an ONNX graph of plai
 NCHW input, whose batch, height and width are left free in the short-range model so that fer_nbdev can run many
 tiles, or a whole image, in one call (the full-range model keeps its fixed input); the TFLite files keep their weights
 in float16, so the ONNX file does too (each float16 weight followed by a Cast to float32, which onnxruntime folds when
-it loads the model): the conversion loses nothing and the files stay as small as the originals. Writes
+it loads the model): the conversion loses nothing and the files stay as small as the originals. In the short-range
+model every inner tensor is then widened with zero channels to a multiple of 16 and the residual branches' channel
+Pads are dropped (`pad_channels`): the same outputs, computed by onnxruntime in its blocked layout throughout. Writes
 fer_nbdev/models/blazeface_short.onnx (the one fer_nbdev ships; `--models short full` also writes the full-range model,
 measured in nbs/04a_detect.ipynb and not shipped), checks that a batch gives what its images give one at a time, and
 checks each against the TFLite model when a TFLite runtime (ai-edge-litert) is installed. None of these packages is a
@@ -41,6 +43,49 @@ def fp16_weights(model:onnx.ModelProto)->onnx.ModelProto:
     vi = sorted(g.value_info, key=lambda v: v.name); del g.value_info[:]; g.value_info.extend(vi)
     return model
 
+def pad_channels(model:onnx.ModelProto, block:int=16)->onnx.ModelProto:
+    """Widen each inner tensor to a multiple of `block` channels with zero filters and drop the residual branches'
+    channel Pads (a 1×1 identity Conv where the widths still differ). The added channels are exactly zero (zero weights
+    and bias, ReLU(0) = 0) and the heads keep their outputs, so the network computes what it did; onnxruntime then keeps
+    it in its blocked NCHWc layout throughout instead of reordering around every Pad (timed in nbs/04a_detect.ipynb)."""
+    g = model.graph
+    W = {i.name: numpy_helper.to_array(i) for i in g.initializer}
+    users = {}
+    for n in g.node:
+        for i in n.input: users.setdefault(i, []).append(n.op_type)
+    up = lambda c: -(-c // block) * block
+    width, padded, nodes = {g.input[0].name: 3}, {}, []
+    for n in g.node:
+        if n.op_type == 'Conv':
+            x, w, b = n.input
+            group = next(a for a in n.attribute if a.name == 'group')
+            depthwise, co = group.i > 1, W[w].shape[0]
+            inner = set(users.get(n.output[0], [])) <= {'Relu', 'Add', 'Conv', 'MaxPool', 'Pad'}
+            cp = width[x] if depthwise else up(co) if inner else co
+            nw = np.zeros((cp, 1 if depthwise else width[x]) + W[w].shape[2:], np.float32)
+            nw[:co, :W[w].shape[1]] = W[w]
+            W[w], W[b] = nw, np.pad(W[b], (0, cp - co))
+            if depthwise: group.i = cp
+            width[n.output[0]] = cp
+        elif n.op_type == 'Pad':  # a residual branch's channel padding: the Add below takes the unpadded tensor
+            padded[n.output[0]] = n.input[0]
+            continue
+        elif n.op_type == 'Add':
+            a, c = sorted(n.input, key=lambda i: i in padded)  # the convolution branch first
+            c = padded.get(c, c)
+            if width[c] != width[a]:
+                W[n.name + '_id'] = np.eye(width[a], width[c], dtype=np.float32)[..., None, None]
+                nodes.append(helper.make_node('Conv', [c, n.name + '_id'], [n.name + '_id_out'], name=n.name + '_id'))
+                c = n.name + '_id_out'
+            n.input[:] = [a, c]
+            width[n.output[0]] = width[a]
+        elif n.op_type in ('Relu', 'MaxPool'): width[n.output[0]] = width[n.input[0]]
+        nodes.append(n)
+    del g.node[:]; g.node.extend(nodes)
+    used = {i for n in nodes for i in n.input}
+    del g.initializer[:]; g.initializer.extend(numpy_helper.from_array(v, k) for k, v in sorted(W.items()) if k in used)
+    return model
+
 def rename_io(model:onnx.ModelProto, names:dict)->onnx.ModelProto:
     "Rename graph inputs and outputs (and every use of them)."
     g = model.graph
@@ -70,12 +115,15 @@ def convert(src:Path, dst:Path, size:int)->Path:
     with tempfile.TemporaryDirectory() as tmp:
         raw = Path(tmp)/'raw.onnx'; tflite2onnx.convert(str(src), str(raw)); m = onnx.load(raw)
     outs = [o.name for o in m.graph.output]
+    padded = not any(n.op_type == 'Resize' for n in m.graph.node)  # the short-range model
+    if padded: m = pad_channels(m)
     m = rename_io(dynamic_shape(fp16_weights(m)), {m.graph.input[0].name: 'image', outs[0]: 'boxes', outs[1]: 'scores'})
     free = not m.graph.input[0].type.tensor_type.shape.dim[0].HasField('dim_value')
     shape = (f"Nx3x{size}x{size} RGB in [-1, 1] (the short-range model also takes any height and width that are "
              f"multiples of 16)" if free else f"1x3x{size}x{size} RGB in [-1, 1]")
-    m.doc_string = (f"MediaPipe BlazeFace ({src.name}, sha256 {hashlib.sha256(src.read_bytes()).hexdigest()}), converted by "
-                    f"scripts/convert_detector.py with tflite2onnx. Input: {shape}. Apache-2.0.")
+    digest, how = hashlib.sha256(src.read_bytes()).hexdigest(), ', inner channels zero-padded to multiples of 16'
+    m.doc_string = (f"MediaPipe BlazeFace ({src.name}, sha256 {digest}), converted by scripts/convert_detector.py "
+                    f"with tflite2onnx{how if padded else ''}. Input: {shape}. Apache-2.0.")
     onnx.checker.check_model(m); onnx.save(m, dst)
     return dst
 
