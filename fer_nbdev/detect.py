@@ -14,10 +14,10 @@ import numpy as np
 from .data import FACE_SIZE
 
 # %% auto #0
-__all__ = ['DETECTORS', 'BLAZEFACE_PATH', 'BLAZEFACE_SIZE', 'PASSES', 'FRAMING', 'to_gray', 'check_image', 'haar_detector',
-           'haar_boxes', 'detector_threads', 'blazeface_session', 'blazeface_anchors', 'to_input', 'blazeface_run',
-           'blazeface_tiles', 'blazeface_tile', 'blazeface_slide', 'box_iou', 'weighted_nms', 'tile_starts',
-           'check_min_size', 'blazeface_scales', 'blazeface_boxes', 'Framing', 'frame_box', 'face_boxes',
+__all__ = ['DETECTORS', 'MIN_SIZE', 'BLAZEFACE_PATH', 'BLAZEFACE_SIZE', 'PASSES', 'FRAMING', 'to_gray', 'check_image',
+           'haar_detector', 'haar_boxes', 'detector_threads', 'blazeface_session', 'blazeface_anchors', 'to_input',
+           'blazeface_run', 'blazeface_tiles', 'blazeface_tile', 'blazeface_slide', 'box_iou', 'weighted_nms',
+           'tile_starts', 'check_min_size', 'blazeface_scales', 'blazeface_boxes', 'Framing', 'frame_box', 'face_boxes',
            'detect_faces', 'to_fer', 'crop_face', 'crop_faces']
 
 # %% ../nbs/04a_detect.ipynb #f317a8ac
@@ -35,6 +35,8 @@ def check_image(image)->np.ndarray:
     return a
 
 # %% ../nbs/04a_detect.ipynb #16684154
+MIN_SIZE = 30  # the smallest face side, in pixels, that both detectors look for unless told otherwise
+
 @functools.cache
 def haar_detector()->cv2.CascadeClassifier:
     "OpenCV's Haar cascade for frontal faces, loaded once."
@@ -43,7 +45,7 @@ def haar_detector()->cv2.CascadeClassifier:
     return det
 
 def haar_boxes(image:np.ndarray,    # H×W grey or H×W×3 RGB uint8 image
-               min_size:int=30,     # smallest face side, in pixels of `image`
+               min_size:float=MIN_SIZE,  # smallest face side, in pixels of `image`
                neighbors:int=5,     # detections that must agree (higher: fewer false faces, more misses)
                max_side:int=1280,   # detect on a copy shrunk to at most this side
               )->list:              # the detector's own (x, y, w, h) boxes, left to right
@@ -193,7 +195,7 @@ def blazeface_scales(h:int, w:int,     # image height and width, in pixels
 PASSES = ('slide', 'tiles')  # how `blazeface_boxes` runs a scale, the default first (measured in Analysis)
 
 def blazeface_boxes(image:np.ndarray,       # H×W grey or H×W×3 RGB uint8 image
-                    min_size:float=30,      # smallest face side, in pixels of `image`: smaller scales are not run
+                    min_size:float=MIN_SIZE,  # smallest face side, in pixels of `image`: smaller scales are not run
                     score:float=0.65,       # smallest face probability (0.7 before `slide`: see Analysis)
                     max_side:int=1280,      # detect on a copy shrunk to at most this side
                     scores:bool=False,      # add each box's face probability as a fifth value

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from .config import cli_main
 from .augment import view_tfms
 from .data import FACE_SIZE, FERData, load_fer2013
-from .detect import DETECTORS, box_iou, crop_face, detect_faces, to_fer, to_gray
+from .detect import DETECTORS, MIN_SIZE, box_iou, check_min_size, crop_face, detect_faces, to_fer, to_gray
 from .model import MODEL_DIR, as_model, face_probs, load_model, model_id, norm_stats
 from .runcard import atomic_write, check_writable, file_mode, run_card, save_json
 from typing import TYPE_CHECKING
@@ -143,18 +143,19 @@ def predict(image,                 # a path, PIL image or array (RGB, BGR with `
             detector:str='blazeface',  # face detector, one of `DETECTORS` (`04a_detect`)
             margin:float|None=None, # crop margin per side, a share of the box; None: the detector's measured framing
             view:str|None=None,  # the network's view of each crop, one of `VIEWS` (`face_probs`); None: the model's
+            min_size:float=MIN_SIZE,  # smallest face side to look for, in pixels: a larger one is faster (04a_detect)
            )->list:                # per face: dict(box, label, probs); a list of such lists for a list in
     "The faces in an image (or in each image of a list) with their expressions."
     m, many = as_model(model), isinstance(image, (list, tuple))
     if margin is not None and not 0 <= margin <= 1:
         raise ValueError(f"margin must be in [0, 1] (a share of the face box on each side), got {margin}")
-    crops, where = [], []
+    crops, where, min_size = [], [], check_min_size(min_size)
     if detector not in DETECTORS:
         raise ValueError(f"unknown detector {detector!r}; choose one of {', '.join(DETECTORS)}")
     for i, im in enumerate(image if many else [image]):
         img = load_image(im, bgr)
         gray = to_gray(img)
-        boxes = detect_faces(img, detector, margin) if detect else [(0, 0, gray.shape[1], gray.shape[0])]
+        boxes = detect_faces(img, detector, margin, min_size=min_size) if detect else [(0, 0, *gray.shape[::-1])]
         crops += [crop_face(gray, b) if detect else to_fer(gray) for b in boxes]
         where += [(i, b) for b in boxes]
     for (i, _), crop in zip(where, crops):
@@ -219,6 +220,7 @@ class FaceTracker:
                  detect_every:int=5,           # find faces on every this many frames; classify them on every frame
                  smooth:int=1,                 # average each face's probabilities over its last this many frames
                  min_iou:float=0.3,            # overlap that keeps a face's track id from one detection to the next
+                 min_size:float=MIN_SIZE,      # smallest face side to look for, in pixels (see `predict`)
                 ):
         if detect_every < 1 or smooth < 1:
             raise ValueError(f"detect_every and smooth must be at least 1, got {detect_every} and {smooth}")
@@ -226,6 +228,7 @@ class FaceTracker:
             raise ValueError(f"unknown detector {detector!r}; choose one of {', '.join(DETECTORS)}")
         self.m, self.detector, self.margin = as_model(model), detector, margin
         self.detect_every, self.smooth, self.min_iou = detect_every, smooth, min_iou
+        self.min_size = check_min_size(min_size)
         self.view = view or self.m.view
         self.tracks, self.next_id, self.seen, self.history = {}, 0, 0, {}
 
@@ -233,7 +236,7 @@ class FaceTracker:
         "The faces of the next frame: dict(box, label, probs, track) each, as `predict` gives them plus the track id."
         img = load_image(frame, bgr)
         if self.seen % self.detect_every == 0:
-            boxes = detect_faces(img, self.detector, self.margin)
+            boxes = detect_faces(img, self.detector, self.margin, min_size=self.min_size)
             self.tracks, self.next_id = match_tracks(self.tracks, boxes, self.next_id, self.min_iou)
             self.history = {t: self.history.get(t, []) for t in self.tracks}
         self.seen += 1
@@ -288,11 +291,12 @@ def predict_video(path:str|Path,              # a video file
                   view:str|None=None,         # the network's view of each crop (see `predict`; None: the model's own)
                   detect_every:int=5,         # find faces on every this many predicted frames (`FaceTracker`)
                   smooth:int=1,               # average each face's probabilities over this many predicted frames
+                  min_size:float=MIN_SIZE,    # smallest face side to look for, in pixels (see `predict`)
                  )->dict:                     # file, fps, frame count, size, speed, and per predicted frame: its faces
     "The faces and expressions in every `every`-th frame of a video, each face with the id of its track."
     path = Path(path)
     m = as_model(model)
-    track = FaceTracker(m, detector, margin, view, detect_every, smooth)
+    track = FaceTracker(m, detector, margin, view, detect_every, smooth, min_size=min_size)
     if every < 1: raise ValueError(f"every must be at least 1, got {every}.")
     if not path.is_file(): raise FileNotFoundError(f"{path}: no such video file.")
     cap, fps, n, (w, h) = _open_video(path)
@@ -331,6 +335,7 @@ def watch_camera(camera:int=0,              # OpenCV camera index
                  every:int=5,               # find faces on every `every`-th frame; classify them on every frame
                  window:str='fer_nbdev (q or Esc quits)',  # window title
                  max_frames:int|None=None,  # stop after this many frames (None: until a key)
+                 min_size:float=MIN_SIZE,   # smallest face side to look for, in pixels (see `predict`)
                 ):
     "Live expressions: camera frames with boxes and labels in a window, until q or Esc."
     if 'GUI:                           NONE' in cv2.getBuildInformation() or not hasattr(cv2, 'imshow'):
@@ -341,7 +346,8 @@ def watch_camera(camera:int=0,              # OpenCV camera index
         raise ValueError(
             "no display to show the camera in (DISPLAY is not set); run it on a desktop, or use a video file"
         )
-    track, cap = FaceTracker(model, detector, None, view, detect_every=every), cv2.VideoCapture(camera)
+    track = FaceTracker(model, detector, None, view, detect_every=every, min_size=min_size)
+    cap = cv2.VideoCapture(camera)
     if not cap.isOpened(): raise ValueError(f"camera {camera} cannot be opened (is one connected? try --camera 1)")
     faces, i = [], 0
     try:
@@ -581,11 +587,12 @@ def predict_cli(
     detect_every: int = 5,  # video: find faces on every N-th predicted frame; they are classified on every one
     smooth: int = 1,  # video: average each face's probabilities over its last N predicted frames
     plot: str = None,  # video: draw each face's expressions over time into this image (.png)
+    min_size: float = MIN_SIZE,  # smallest face side to look for, in pixels: a larger one is faster
     debug: store_true = False,  # show the full traceback of an error
 ):
     "Find faces in photos or a video and print their expressions as JSON."
     if model_info: return _write_json(model_summary(model), json)
-    if camera is not None: return watch_camera(camera, model, detector, view, every)
+    if camera is not None: return watch_camera(camera, model, detector, view, every, min_size=min_size)
     if not files: raise ValueError("give image files, folders or one video (or --camera N)")
     given = [files] if isinstance(files, (str, Path)) else files
     files = photo_files(given)
@@ -596,9 +603,10 @@ def predict_cli(
     m, ident = load_model(model, runtime), model_id(model)
     if videos:
         res = predict_video(files[0], every, m, annotate, margin, detector, view=view, detect_every=detect_every,
-                            smooth=smooth)
+                            smooth=smooth, min_size=min_size)
         return _video_outputs(res, m, ident, json, csv, plot)
-    results, failed = predict_photos(files, model=m, detect=not no_detect, detector=detector, margin=margin, view=view)
+    results, failed = predict_photos(files, model=m, detect=not no_detect, detector=detector, margin=margin, view=view,
+                                     min_size=min_size)
     if failed and len(files) == 1: raise failed[0][1]
     for f, e in failed: print(f"fer_predict: skipped {f}: {e}", file=sys.stderr)
     dst = dict(zip(files, targets))
