@@ -107,7 +107,13 @@ def choose_view(model=None,                 # a `FERModel`, a model path, or Non
         raise ValueError(
             "PrivateTest is the test and decides nothing: choose the view on PublicTest (or a validation split)."
         )
-    t0, m, data = time.perf_counter(), as_model(model), load_fer2013() if data is None else data
+    t0, m = time.perf_counter(), as_model(model)
+    if m.info.get('config', {}).get('protocol') == 'refit':
+        raise ValueError(
+            f"{m.info.get('source', 'this model')} trained on PublicTest (protocol refit), so a view chosen there is "
+            "chosen on faces it learned: choose it with the same recipe trained without the refit, then record_view it."
+        )
+    data = load_fer2013() if data is None else data
     sel = np.asarray(data.split) == set_name
     if not sel.any(): raise ValueError(f"the data has no {set_name} faces to choose a view on.")
     acc = {

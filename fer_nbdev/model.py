@@ -346,6 +346,7 @@ def export_model(run_dir:str|Path,         # a finished run directory: best.pt, 
     ck = read_checkpoint(run_dir/'best.pt')
     weights = {k: (v.half() if v.is_floating_point() else v).contiguous() for k, v in ck['model'].items()}
     keep = {k: ck[k] for k in ('config', 'classes', 'mean', 'std', 'input_size', 'epoch', 'valid_acc') if k in ck}
+    if ck['config'].get('protocol') == 'refit': keep.pop('valid_acc', None)  # it trained on those faces: no score
     atomic_write(dest/'model.pt', lambda tmp: torch.save(dict(model=weights, **keep), tmp))
     save_json(
         dict(
@@ -371,7 +372,7 @@ class FERModel(NamedTuple):
     model:nn.Module  # fp32 PyTorch network in eval mode, or an `OnnxNet`; `norm_stats(model)` is its normalisation
     aug:AugConfig    # `size` and `resize` of the network's input
     classes:tuple    # class names, in output order
-    info:dict        # the `model.json` beside the file ({} for a run checkpoint)
+    info:dict        # the `model.json` beside the file; for a run checkpoint, its training `config` alone
     @property
     def view(self) -> str:
         "The view `predict` uses by default: the one `model.json` records as chosen on PublicTest, else 'none'."
@@ -400,7 +401,7 @@ def _load(path:str, runtime:str, mtimes:tuple)->FERModel:
         net = OnnxNet(onnx, dict(mean=tuple(info['mean']), std=tuple(info['std']), num_classes=len(info['classes'])))
         return FERModel(net, TrainConfig.from_dict(info['config']).aug, tuple(info['classes']), info)
     model, cfg, ck = load_checkpoint(path)
-    return FERModel(model, cfg.aug, tuple(ck['classes']), info)
+    return FERModel(model, cfg.aug, tuple(ck['classes']), info or dict(config=cfg.to_dict()))
 
 # %% ../nbs/02_model.ipynb #fafe2e70
 def load_model(path:str|Path|None=None, # a `model.pt` or a run's `best.pt`; None: the shipped model
