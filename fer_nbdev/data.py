@@ -362,11 +362,11 @@ def eval_sets(data:FERData,  # the dataset
 def check_unseen(protocol:str,  # the protocol a run trained under
                  split:str,     # the set it is to be tested on: one of `eval_sets`' keys, or 'PublicTest'
                  source,        # the run or checkpoint, named in the error
+                 fix:str='pass --split PrivateTest',  # what the caller should do instead, ending the error
                 )->str:         # `split`
     "`split` if a run of `protocol` never trained on it, else an error: a refit trained on PublicTest."
     if protocol == 'refit' and split != 'PrivateTest':
-        raise ValueError(f"{source} trained on PublicTest (protocol refit): only PrivateTest tests it, pass --split "
-                         "PrivateTest")
+        raise ValueError(f"{source} trained on PublicTest (protocol refit): only PrivateTest tests it, {fix}")
     return split
 
 # %% ../nbs/00_data.ipynb #9c480dcc

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 
 from .config import cli_main
 from .augment import view_tfms
-from .data import FACE_SIZE, FERData, load_fer2013
+from .data import FACE_SIZE, FERData, check_unseen, load_fer2013
 from .detect import DETECTORS, MIN_SIZE, box_iou, check_min_size, crop_face, detect_faces, to_fer, to_gray
 from .model import MODEL_DIR, as_model, face_probs, load_model, model_id, norm_stats
 from .runcard import atomic_write, check_writable, file_mode, run_card, save_json
@@ -108,11 +108,8 @@ def choose_view(model=None,                 # a `FERModel`, a model path, or Non
             "PrivateTest is the test and decides nothing: choose the view on PublicTest (or a validation split)."
         )
     t0, m = time.perf_counter(), as_model(model)
-    if m.info.get('config', {}).get('protocol') == 'refit':
-        raise ValueError(
-            f"{m.info.get('source', 'this model')} trained on PublicTest (protocol refit), so a view chosen there is "
-            "chosen on faces it learned: choose it with the same recipe trained without the refit, then record_view it."
-        )
+    check_unseen(m.info.get('config', {}).get('protocol'), set_name, m.info.get('source', 'this model'),
+                 fix='so choose the view with the same recipe trained without the refit, then record_view it')
     data = load_fer2013() if data is None else data
     sel = np.asarray(data.split) == set_name
     if not sel.any(): raise ValueError(f"the data has no {set_name} faces to choose a view on.")
